@@ -1,0 +1,88 @@
+/* Insertions only: the original bytes are copied through in order, with each
+ * edit's text (converted to the file's encoding) spliced in at its offset. */
+#include "edits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sst_edits_add(sst_edits *e, size_t offset, const char *text, size_t len, unsigned site)
+{
+    if (e->n && offset < e->v[e->n - 1].offset) {
+        e->out_of_order = 1;
+        if (getenv("SST_DEBUG_EDITS")) fprintf(stderr, "out of order: %zu after %zu: [%s] after [%s]\n", offset, e->v[e->n - 1].offset, text, e->v[e->n - 1].text);
+        return SST_EBUG;
+    }
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 32;
+        sst_edit *v = realloc(e->v, cap * sizeof *v);
+        if (!v) return SST_ENOMEM;
+        e->v = v;
+        e->cap = cap;
+    }
+    e->v[e->n++] = (sst_edit){offset, text, len, site};
+    return 0;
+}
+
+int sst_edits_apply(const sst_edits *e, const sst_source *src, char **out, size_t *out_len,
+                    sst_insertion **ins_out, sst_error *err)
+{
+    if (e->out_of_order) {
+        sst_error_set(err, SST_EBUG, NULL, 0, "internal error: an insertion was planned out of order");
+        return SST_EBUG;
+    }
+    char **texts = calloc(e->n ? e->n : 1, sizeof *texts);
+    size_t *lens = calloc(e->n ? e->n : 1, sizeof *lens);
+    sst_insertion *ins = calloc(e->n ? e->n : 1, sizeof *ins);
+    char *buf = NULL;
+    int rc = SST_ENOMEM;
+    if (!texts || !lens || !ins) goto done;
+    size_t total = src->len;
+    for (size_t i = 0; i < e->n; i++) {
+        texts[i] = sst_source_encode(src, e->v[i].text, e->v[i].len, &lens[i]);
+        if (!texts[i]) {
+            rc = SST_EINVAL;
+            sst_error_set(err, rc, NULL, 0, "inserted text is not representable in %s", src->encoding);
+            goto done;
+        }
+        total += lens[i];
+    }
+    buf = malloc(total + 1);
+    if (!buf) goto done;
+    size_t from = 0, o = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        size_t at = sst_source_offset(src, e->v[i].offset);
+        memcpy(buf + o, src->bytes + from, at - from);
+        o += at - from;
+        memcpy(buf + o, texts[i], lens[i]);
+        ins[i] = (sst_insertion){at, texts[i], lens[i], e->v[i].site};
+        texts[i] = NULL;
+        o += lens[i];
+        from = at;
+    }
+    memcpy(buf + o, src->bytes + from, src->len - from);
+    o += src->len - from;
+    buf[o] = 0;
+    *out = buf;
+    *out_len = o;
+    *ins_out = ins;
+    buf = NULL;
+    ins = NULL;
+    rc = 0;
+done:
+    if (texts)
+        for (size_t i = 0; i < e->n; i++) free(texts[i]);
+    if (ins)
+        for (size_t i = 0; i < e->n; i++) free((char *)ins[i].text);
+    free(texts);
+    free(lens);
+    free(ins);
+    free(buf);
+    return rc;
+}
+
+void sst_edits_free(sst_edits *e)
+{
+    free(e->v);
+    memset(e, 0, sizeof *e);
+}

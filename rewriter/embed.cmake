@@ -1,0 +1,16 @@
+# Turns the catalogue data files into one C string, sst_catalog_builtin_data.
+# Usage: cmake -DOUT=file.c "-DFILES=a.cat|b.cat" -P embed.cmake
+string(REPLACE "|" ";" FILES "${FILES}")
+set(text "")
+foreach(f IN LISTS FILES)
+  file(READ ${f} content)
+  get_filename_component(name ${f} NAME)
+  string(APPEND text "#file ${name}\n${content}\n")
+endforeach()
+string(HEX "${text}" hex)
+string(LENGTH "${hex}" n)
+math(EXPR bytes "${n} / 2")
+string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," body "${hex}")
+string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" body "${body}")
+file(WRITE ${OUT}.tmp "/* Generated from the rewriter/catalog data files by embed.cmake; do not edit. */\n#include <stddef.h>\nconst char sst_catalog_builtin_data[] = {\n${body}0x00};\nconst size_t sst_catalog_builtin_size = ${bytes};\n")
+file(RENAME ${OUT}.tmp ${OUT})

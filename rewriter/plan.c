@@ -1,0 +1,1186 @@
+/* Plans the insertions of docs/abi.md for one module. One walk in source
+ * order: statements carry the set of names certainly bound at that point
+ * (parameters, unconditional assignments, imports, definitions), which
+ * decides what injected code may read; expressions are searched for sink,
+ * store and source calls; assignments and returns get flows. */
+#include "plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "parse.h"
+#include "resolve.h"
+
+#define PROLOGUE "import sst_runtime as __sst__; __sst__.abi(1)"
+
+enum { MAX_DEPTH = 1500 };
+
+typedef struct pending_params {
+    const char *text;        /* "__sst__.params((...), ...)" */
+    unsigned site;
+    int active;              /* still looking for a statement to carry it */
+    TSNode header;           /* a compound statement's header expression carries it */
+    int header_set;
+    const sst_word *names;   /* the parameters it reads */
+} pending_params;
+
+typedef struct idlist {
+    uint32_t *v;
+    size_t n, cap;
+} idlist;
+
+typedef struct planner {
+    sst_analysis *an;
+    const sst_source *src;
+    const sst_options *opt;
+    sst_plan *plan;
+    int flows;               /* standard and full: sources, flows, derive */
+    uint32_t id_self, id_cls, id_sst;
+    sst_word *deleted_any;   /* names deleted anywhere: never certainly bound */
+    sst_word *seen;          /* scratch for deduplicating reads */
+    sst_word **free_sets;
+    size_t nfree, capfree;
+    const sst_word *class_base; /* bound set where the class being walked began */
+    scope *flow_scope;       /* scope of the value flow_worthy looks at */
+    char path[512];
+} planner;
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static TSNode field(TSNode node, const char *name)
+{
+    return ts_node_child_by_field_name(node, name, (uint32_t)strlen(name));
+}
+
+static int is(TSNode node, const char *type) { return !ts_node_is_null(node) && sst_node_is(node, type); }
+
+static int fail(planner *P) { return P->an->arena->failed || P->plan->edits.out_of_order; }
+
+static sst_word *set_copy(planner *P, const sst_word *from)
+{
+    sst_word *s = P->nfree ? P->free_sets[--P->nfree] : sst_set_new(P->an);
+    if (s) memcpy(s, from, P->an->nwords * sizeof *s);
+    return s;
+}
+
+static void set_release(planner *P, sst_word *s)
+{
+    if (!s) return;
+    if (P->nfree == P->capfree) {
+        size_t cap = P->capfree ? P->capfree * 2 : 32;
+        sst_word **v = realloc(P->free_sets, cap * sizeof *v);
+        if (!v) return;
+        P->free_sets = v;
+        P->capfree = cap;
+    }
+    P->free_sets[P->nfree++] = s;
+}
+
+static void set_and(planner *P, sst_word *a, const sst_word *b)
+{
+    for (size_t i = 0; i < P->an->nwords; i++) a[i] &= b[i];
+}
+
+static void set_or(planner *P, sst_word *a, const sst_word *b)
+{
+    for (size_t i = 0; i < P->an->nwords; i++) a[i] |= b[i];
+}
+
+static void bind(planner *P, sst_word *bound, TSNode identifier)
+{
+    uint32_t id = sst_name_of(P->an, identifier);
+    if (id != UINT32_MAX && !sst_set_has(P->deleted_any, id)) sst_set_add(bound, id);
+}
+
+static void bind_targets(planner *P, sst_word *bound, TSNode target)
+{
+    if (ts_node_is_null(target)) return;
+    if (is(target, "identifier")) {
+        bind(P, bound, target);
+        return;
+    }
+    if (is(target, "attribute") || is(target, "subscript")) return;
+    uint32_t n = ts_node_named_child_count(target);
+    for (uint32_t i = 0; i < n; i++) bind_targets(P, bound, ts_node_named_child(target, i));
+}
+
+static void list_add(planner *P, idlist *l, uint32_t id)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        uint32_t *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            P->an->arena->failed = 1;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = id;
+}
+
+static unsigned new_site(planner *P, sst_site_kind kind, TSNode node, const char *path)
+{
+    sst_plan *plan = P->plan;
+    if (plan->nsites == plan->capsites) {
+        size_t cap = plan->capsites ? plan->capsites * 2 : 16;
+        sst_site *v = realloc(plan->sites, cap * sizeof *v);
+        if (!v) {
+            P->an->arena->failed = 1;
+            return 0;
+        }
+        plan->sites = v;
+        plan->capsites = cap;
+    }
+    TSPoint pt = ts_node_start_point(node);
+    uint32_t start = ts_node_start_byte(node);
+    unsigned col = 0;
+    for (uint32_t i = start - pt.column; i < start; i++)
+        col += ((unsigned char)P->src->text[i] & 0xC0) != 0x80;
+    sst_site *s = &plan->sites[plan->nsites++];
+    s->id = (unsigned)plan->nsites;
+    s->kind = kind;
+    s->line = pt.row + 1;
+    s->column = col;
+    s->path = path ? sst_arena_strndup(P->an->arena, path, strlen(path)) : NULL;
+    if (kind != SST_SITE_PROLOGUE) plan->injected = 1;
+    return s->id;
+}
+
+static void insert(planner *P, uint32_t offset, const char *text, unsigned site)
+{
+    if (!text) return;
+    sst_edits_add(&P->plan->edits, offset, text, strlen(text), site);
+}
+
+static void insertf(planner *P, uint32_t offset, unsigned site, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void insertf(planner *P, uint32_t offset, unsigned site, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    char *text = sst_arena_alloc(P->an->arena, (size_t)n + 1);
+    if (!text) return;
+    va_start(ap, fmt);
+    vsnprintf(text, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sst_edits_add(&P->plan->edits, offset, text, (size_t)n, site);
+}
+
+/* "a, b" for a list of names, or "" */
+static char *join_names(planner *P, const idlist *l, int tuple)
+{
+    size_t cap = 4;
+    for (size_t i = 0; i < l->n; i++) {
+        size_t len;
+        sst_name_text(P->an, l->v[i], &len);
+        cap += len + 2;
+    }
+    char *out = sst_arena_alloc(P->an->arena, cap);
+    if (!out) return NULL;
+    size_t o = 0;
+    if (tuple) out[o++] = '(';
+    for (size_t i = 0; i < l->n; i++) {
+        size_t len;
+        const char *t = sst_name_text(P->an, l->v[i], &len);
+        if (i) {
+            out[o++] = ',';
+            out[o++] = ' ';
+        }
+        memcpy(out + o, t, len);
+        o += len;
+    }
+    if (tuple && l->n == 1) out[o++] = ',';
+    if (tuple) out[o++] = ')';
+    out[o] = 0;
+    return out;
+}
+
+static int is_comprehension(TSNode n)
+{
+    return is(n, "list_comprehension") || is(n, "set_comprehension") || is(n, "dictionary_comprehension") ||
+           is(n, "generator_expression");
+}
+
+/* ---- reads: the names an expression loads --------------------------------- */
+
+static void reads(planner *P, TSNode n, int unconditional, idlist *out, int depth)
+{
+    if (ts_node_is_null(n) || depth > MAX_DEPTH) return;
+    const char *t = ts_node_type(n);
+    if (!strcmp(t, "identifier")) {
+        uint32_t id = sst_name_of(P->an, n);
+        if (id != UINT32_MAX && !sst_set_has(P->seen, id)) {
+            sst_set_add(P->seen, id);
+            list_add(P, out, id);
+        }
+        return;
+    }
+    if (!strcmp(t, "attribute")) {
+        reads(P, field(n, "object"), unconditional, out, depth + 1);
+        return;
+    }
+    if (!strcmp(t, "keyword_argument") || !strcmp(t, "named_expression")) {
+        reads(P, field(n, "value"), unconditional, out, depth + 1);
+        return;
+    }
+    if (!strcmp(t, "lambda")) return;
+    if (is_comprehension(n)) {
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode c = ts_node_named_child(n, i);
+            if (is(c, "for_in_clause")) {
+                reads(P, field(c, "right"), unconditional, out, depth + 1);
+                return;
+            }
+        }
+        return;
+    }
+    if (!strcmp(t, "string")) {
+        uint32_t k = ts_node_named_child_count(n);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode c = ts_node_named_child(n, i);
+            if (is(c, "interpolation")) reads(P, field(c, "expression"), unconditional, out, depth + 1);
+        }
+        return;
+    }
+    if (!strcmp(t, "boolean_operator")) {
+        reads(P, field(n, "left"), unconditional, out, depth + 1);
+        if (!unconditional) reads(P, field(n, "right"), unconditional, out, depth + 1);
+        return;
+    }
+    if (!strcmp(t, "conditional_expression")) {
+        if (unconditional) {
+            reads(P, ts_node_named_child(n, 1), unconditional, out, depth + 1);
+            return;
+        }
+    }
+    if (!strcmp(t, "yield")) return;
+    uint32_t k = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < k; i++) reads(P, ts_node_named_child(n, i), unconditional, out, depth + 1);
+}
+
+/* The data-carrying names among the reads: not the runtime, self or cls, not
+ * builtins, imports, definitions or clients; with BOUND, only names
+ * certainly bound. Returns the list (caller frees its v). */
+static idlist data_reads(planner *P, TSNode n, scope *sc, int unconditional, const sst_word *bound)
+{
+    idlist all = {0}, out = {0};
+    reads(P, n, unconditional, &all, 0);
+    for (size_t i = 0; i < all.n; i++) {
+        uint32_t id = all.v[i];
+        sst_set_del(P->seen, id);
+        if (id == P->id_self || id == P->id_cls || id == P->id_sst) continue;
+        if (bound && !sst_set_has(bound, id)) continue;
+        scope *owner = sst_scope_owner(sc, id);
+        if (!owner) continue;
+        const binding *b = sst_scope_binding(owner, id);
+        if (b && (b->kind == BIND_DEFINITION || b->kind == BIND_PATH || b->is_import)) continue;
+        list_add(P, &out, id);
+    }
+    free(all.v);
+    return out;
+}
+
+/* ---- expressions ------------------------------------------------------------ */
+
+static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth);
+
+static const sst_entry *lookup(planner *P, scope *sc, TSNode expr, sst_kind want)
+{
+    if (!sst_resolve(P->an, sc, expr, P->path, sizeof P->path)) return NULL;
+    const sst_entry *e = sst_catalog_lookup(P->an->catalog, P->path);
+    return e && e->kind == want ? e : NULL;
+}
+
+/* The raw text of a plain one-line string literal, usable as a key constant. */
+static const char *key_literal(planner *P, TSNode n)
+{
+    if (!is(n, "string")) return "None";
+    uint32_t k = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < k; i++)
+        if (is(ts_node_named_child(n, i), "interpolation")) return "None";
+    size_t len;
+    const char *text = sst_node_text(P->src, n, &len);
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n' || text[i] == '\r') return "None";
+        if (text[i] == '"' || text[i] == '\'') break;
+        if (text[i] == 'f' || text[i] == 'F' || text[i] == 'b' || text[i] == 'B') return "None";
+    }
+    return sst_arena_strndup(P->an->arena, text, len);
+}
+
+static void wrap_source(planner *P, TSNode whole, const sst_entry *e, const char *key, TSNode inner,
+                        scope *sc, const sst_word *bound, int depth)
+{
+    unsigned site = new_site(P, SST_SITE_SOURCE, whole, e->path);
+    insertf(P, ts_node_start_byte(whole), site, "__sst__.source((\"%s\", %s), ", e->path, key);
+    walk_expr(P, inner, sc, bound, depth + 1);
+    insert(P, ts_node_end_byte(whole), ")", site);
+}
+
+static int never_wrapped(planner *P, TSNode callee)
+{
+    static const char *const names[] = {"super", "locals", "globals", "vars", "eval", "exec",
+                                        "__import__", "breakpoint", NULL};
+    if (!is(callee, "identifier")) return 0;
+    size_t len;
+    const char *t = sst_node_text(P->src, callee, &len);
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && !memcmp(names[i], t, len)) return 1;
+    return 0;
+}
+
+static void walk_call(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+{
+    TSNode fn = field(n, "function"), args = field(n, "arguments");
+    if (P->flows) {
+        if (is(fn, "attribute")) {
+            size_t alen;
+            const char *attr = sst_node_text(P->src, field(fn, "attribute"), &alen);
+            if ((alen == 3 && !memcmp(attr, "get", 3)) || (alen == 7 && !memcmp(attr, "getlist", 7))) {
+                const sst_entry *e = lookup(P, sc, field(fn, "object"), SST_KIND_SOURCE);
+                if (e) {
+                    TSNode first = ts_node_named_child(args, 0);
+                    wrap_source(P, n, e, is(args, "argument_list") ? key_literal(P, first) : "None", args, sc,
+                                bound, depth);
+                    return;
+                }
+            }
+        }
+        const sst_entry *e = lookup(P, sc, n, SST_KIND_SOURCE);
+        if (e) {
+            wrap_source(P, n, e, "None", args, sc, bound, depth);
+            return;
+        }
+    }
+    const sst_entry *e = NULL;
+    if (!never_wrapped(P, fn)) {
+        e = lookup(P, sc, fn, SST_KIND_EXTERNAL);
+        if (!e) e = lookup(P, sc, fn, SST_KIND_STORE);
+    }
+    if (!e) {
+        walk_expr(P, fn, sc, bound, depth + 1);
+        walk_expr(P, args, sc, bound, depth + 1);
+        return;
+    }
+    int external = e->kind == SST_KIND_EXTERNAL;
+    unsigned site = new_site(P, external ? SST_SITE_EXTERNAL : SST_SITE_STORE, n, e->path);
+    idlist srcs = {0};
+    if (sc->kind != SCOPE_CLASS) srcs = data_reads(P, args, sc, 0, bound);
+    char *tuple = join_names(P, &srcs, 1);
+    free(srcs.v);
+    insertf(P, ts_node_start_byte(fn), site, "__sst__.%s(\"%s\", ", external ? "external" : "store", e->path);
+    walk_expr(P, fn, sc, bound, depth + 1);
+    insertf(P, ts_node_end_byte(fn), site, ", %s)", tuple ? tuple : "()");
+    walk_expr(P, args, sc, bound, depth + 1);
+}
+
+static void walk_lambda(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+{
+    scope *l = sst_scope_of(P->an, n);
+    TSNode params = field(n, "parameters");
+    if (!ts_node_is_null(params)) {
+        uint32_t k = ts_node_named_child_count(params);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode p = ts_node_named_child(params, i);
+            if (is(p, "default_parameter") || is(p, "typed_default_parameter"))
+                walk_expr(P, field(p, "value"), sc, bound, depth + 1);
+        }
+    }
+    if (!l) return;
+    sst_word *b = set_copy(P, bound);
+    if (!b) return;
+    for (size_t i = 0; i < P->an->nwords; i++) b[i] &= ~l->locals[i];
+    if (!ts_node_is_null(params)) bind_targets(P, b, params);
+    if (!ts_node_is_null(params)) {
+        uint32_t k = ts_node_named_child_count(params);
+        for (uint32_t i = 0; i < k; i++) {
+            TSNode p = ts_node_named_child(params, i);
+            if (is(p, "default_parameter") || is(p, "typed_default_parameter")) bind(P, b, field(p, "name"));
+        }
+    }
+    walk_expr(P, field(n, "body"), l, b, depth + 1);
+    set_release(P, b);
+}
+
+static void walk_comprehension(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+{
+    scope *k = sst_scope_of(P->an, n);
+    sst_word *b = k ? set_copy(P, bound) : NULL;
+    if (!b) return;
+    for (size_t i = 0; i < P->an->nwords; i++) b[i] &= ~k->locals[i];
+    int first = 1;
+    uint32_t count = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < count; i++) {
+        TSNode c = ts_node_named_child(n, i);
+        if (is(c, "for_in_clause")) {
+            if (first) walk_expr(P, field(c, "right"), sc, bound, depth + 1);
+            else walk_expr(P, field(c, "right"), k, b, depth + 1);
+            first = 0;
+            bind_targets(P, b, field(c, "left"));
+        } else if (is(c, "if_clause")) {
+            walk_expr(P, ts_node_named_child(c, 0), k, b, depth + 1);
+        }
+    }
+    walk_expr(P, field(n, "body"), k, b, depth + 1);
+    set_release(P, b);
+}
+
+static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+{
+    if (ts_node_is_null(n) || depth > MAX_DEPTH || fail(P)) return;
+    const char *t = ts_node_type(n);
+    if (!strcmp(t, "string") || !strcmp(t, "concatenated_string") || !strcmp(t, "identifier")) return;
+    if (!strcmp(t, "call")) {
+        walk_call(P, n, sc, bound, depth);
+        return;
+    }
+    if (!strcmp(t, "lambda")) {
+        walk_lambda(P, n, sc, bound, depth);
+        return;
+    }
+    if (is_comprehension(n)) {
+        walk_comprehension(P, n, sc, bound, depth);
+        return;
+    }
+    if (P->flows && !strcmp(t, "subscript")) {
+        const sst_entry *e = lookup(P, sc, field(n, "value"), SST_KIND_SOURCE);
+        if (e) {
+            TSNode key = field(n, "subscript");
+            unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
+            insertf(P, ts_node_start_byte(n), site, "__sst__.source((\"%s\", %s), ", e->path,
+                    key_literal(P, key));
+            walk_expr(P, key, sc, bound, depth + 1);
+            insert(P, ts_node_end_byte(n), ")", site);
+            return;
+        }
+    }
+    if (P->flows && !strcmp(t, "attribute")) {
+        const sst_entry *e = lookup(P, sc, n, SST_KIND_SOURCE);
+        if (e) {
+            unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
+            insertf(P, ts_node_start_byte(n), site, "__sst__.source((\"%s\", None), ", e->path);
+            insert(P, ts_node_end_byte(n), ")", site);
+            return;
+        }
+    }
+    if (!strcmp(t, "keyword_argument") || !strcmp(t, "named_expression")) {
+        walk_expr(P, field(n, "value"), sc, bound, depth + 1);
+        return;
+    }
+    uint32_t k = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < k; i++) walk_expr(P, ts_node_named_child(n, i), sc, bound, depth + 1);
+}
+
+/* ---- flows -------------------------------------------------------------------- */
+
+/* Values that are not worth a flow: names and constants keep their identity,
+ * comparisons and these builtins make values that cannot carry a tag. */
+static int flow_worthy(planner *P, TSNode v)
+{
+    static const char *const plain[] = {
+        "identifier", "integer", "float", "true", "false", "none", "ellipsis", "yield",
+        "comparison_operator", "not_operator", "boolean_operator", "conditional_expression",
+        "lambda", "parenthesized_expression", NULL};
+    const char *t = ts_node_type(v);
+    for (int i = 0; plain[i]; i++)
+        if (!strcmp(t, plain[i])) {
+            if (i == 13) { /* look through parentheses */
+                TSNode inner = ts_node_named_child(v, 0);
+                return ts_node_named_child_count(v) == 1 && flow_worthy(P, inner);
+            }
+            return 0;
+        }
+    if (!strcmp(t, "string") || !strcmp(t, "concatenated_string")) {
+        /* only f-strings build new values from names */
+        TSTreeCursor cur = ts_tree_cursor_new(v);
+        int found = 0;
+        for (;;) {
+            TSNode c = ts_tree_cursor_current_node(&cur);
+            if (is(c, "interpolation")) {
+                found = 1;
+                break;
+            }
+            if (ts_tree_cursor_goto_first_child(&cur)) continue;
+            while (!ts_tree_cursor_goto_next_sibling(&cur))
+                if (!ts_tree_cursor_goto_parent(&cur)) goto done;
+        }
+    done:
+        ts_tree_cursor_delete(&cur);
+        return found;
+    }
+    if (!strcmp(t, "call")) {
+        /* a third party's answer is not the user's data */
+        TSNode callee = field(v, "function");
+        if (lookup(P, P->flow_scope, callee, SST_KIND_EXTERNAL) || lookup(P, P->flow_scope, callee, SST_KIND_STORE))
+            return 0;
+        static const char *const untaggable[] = {"len", "isinstance", "issubclass", "hasattr", "callable",
+                                                 "id", "hash", "bool", "ord", "range", "enumerate",
+                                                 "zip", "iter", "type", "getattr", "next", "reversed",
+                                                 "super", "object", NULL};
+        TSNode fn = field(v, "function");
+        if (is(fn, "identifier")) {
+            size_t len;
+            const char *name = sst_node_text(P->src, fn, &len);
+            for (int i = 0; untaggable[i]; i++)
+                if (strlen(untaggable[i]) == len && !memcmp(untaggable[i], name, len)) return 0;
+        }
+    }
+    return 1;
+}
+
+/* Wraps VALUE in a flow when it is worth one, walking it in between. */
+static void walk_value(planner *P, TSNode value, scope *sc, const sst_word *bound, int depth)
+{
+    P->flow_scope = sc;
+    if (P->flows && sc->kind != SCOPE_CLASS && flow_worthy(P, value)) {
+        idlist srcs = data_reads(P, value, sc, 1, NULL);
+        if (srcs.n) {
+            char *names = join_names(P, &srcs, 0);
+            unsigned site = new_site(P, SST_SITE_FLOW, value, NULL);
+            insert(P, ts_node_start_byte(value), "__sst__.flow((", site);
+            walk_expr(P, value, sc, bound, depth + 1);
+            insertf(P, ts_node_end_byte(value), site, "), %s)", names ? names : "");
+            free(srcs.v);
+            return;
+        }
+        free(srcs.v);
+    }
+    walk_expr(P, value, sc, bound, depth + 1);
+}
+
+static int plain_names(TSNode target, idlist *out, planner *P)
+{
+    if (is(target, "identifier")) {
+        uint32_t id = sst_name_of(P->an, target);
+        if (id != UINT32_MAX && !sst_set_has(P->seen, id)) {
+            sst_set_add(P->seen, id);
+            list_add(P, out, id);
+        }
+        return 1;
+    }
+    if (is(target, "attribute") || is(target, "subscript")) return 0;
+    uint32_t n = ts_node_named_child_count(target);
+    int all = 1;
+    for (uint32_t i = 0; i < n; i++) all &= plain_names(ts_node_named_child(target, i), out, P);
+    return all;
+}
+
+static void walk_assignment(planner *P, TSNode a, scope *sc, sst_word *bound, int depth)
+{
+    /* a = b = value: the targets, then the value once */
+    TSNode value = field(a, "right");
+    int unpack = 0;
+    TSNode node = a;
+    idlist targets = {0};
+    for (;;) {
+        TSNode left = field(node, "left");
+        if (!is(left, "identifier") && !is(left, "attribute") && !is(left, "subscript")) {
+            unpack = 1;
+            plain_names(left, &targets, P);
+        }
+        if (!is(value, "assignment")) break;
+        node = value;
+        value = field(node, "right");
+    }
+    for (size_t i = 0; i < targets.n; i++) sst_set_del(P->seen, targets.v[i]);
+    if (ts_node_is_null(value)) { /* x: int */
+        free(targets.v);
+        return;
+    }
+    if (unpack && P->flows && sc->kind != SCOPE_CLASS && targets.n && !is(value, "yield")) {
+        walk_expr(P, value, sc, bound, depth + 1);
+        idlist srcs = data_reads(P, value, sc, 1, NULL);
+        if (srcs.n) {
+            char *s = join_names(P, &srcs, 1), *t = join_names(P, &targets, 0);
+            unsigned site = new_site(P, SST_SITE_FLOW, a, NULL);
+            insertf(P, ts_node_end_byte(a), site, "; __sst__.derive(%s, %s)", s ? s : "()", t ? t : "");
+        }
+        free(srcs.v);
+    } else if (unpack) {
+        walk_expr(P, value, sc, bound, depth + 1);
+    } else {
+        walk_value(P, value, sc, bound, depth);
+    }
+    free(targets.v);
+    for (node = a; is(node, "assignment"); node = field(node, "right")) bind_targets(P, bound, field(node, "left"));
+}
+
+static void walk_augmented(planner *P, TSNode a, scope *sc, sst_word *bound, int depth)
+{
+    TSNode left = field(a, "left"), value = field(a, "right");
+    int tracked = P->flows && sc->kind != SCOPE_CLASS && is(left, "identifier") && !is(value, "integer") &&
+                  !is(value, "float") && !is(value, "yield");
+    if (!tracked) {
+        walk_expr(P, value, sc, bound, depth + 1);
+        return;
+    }
+    size_t len;
+    const char *name = sst_node_text(P->src, left, &len);
+    unsigned site = new_site(P, SST_SITE_FLOW, a, NULL);
+    insertf(P, ts_node_start_byte(a), site, "__sst__.carry(%.*s); ", (int)len, name);
+    walk_expr(P, value, sc, bound, depth + 1);
+    idlist srcs = data_reads(P, value, sc, 1, NULL);
+    char *s = join_names(P, &srcs, 1);
+    free(srcs.v);
+    insertf(P, ts_node_end_byte(a), site, "; __sst__.derive(%s, %.*s)", s ? s : "()", (int)len, name);
+}
+
+/* ---- statements ------------------------------------------------------------- */
+
+static int walk_block(planner *P, TSNode block, scope *sc, sst_word *bound, pending_params *pp, int depth);
+static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int depth);
+
+static int is_docstring(TSNode stmt)
+{
+    if (!is(stmt, "expression_statement") || ts_node_named_child_count(stmt) != 1) return 0;
+    TSNode c = ts_node_named_child(stmt, 0);
+    return is(c, "string") || is(c, "concatenated_string");
+}
+
+static int is_simple_statement(TSNode s)
+{
+    static const char *const simple[] = {
+        "expression_statement", "return_statement", "pass_statement", "break_statement",
+        "continue_statement", "raise_statement", "assert_statement", "import_statement",
+        "import_from_statement", "global_statement", "nonlocal_statement", "delete_statement",
+        "type_alias_statement", NULL};
+    for (int i = 0; simple[i]; i++)
+        if (is(s, simple[i])) return 1;
+    return 0;
+}
+
+static TSNode header_of(TSNode stmt)
+{
+    TSNode none = {0};
+    if (is(stmt, "if_statement") || is(stmt, "while_statement")) return field(stmt, "condition");
+    if (is(stmt, "for_statement")) return field(stmt, "right");
+    if (is(stmt, "match_statement")) return field(stmt, "subject");
+    if (is(stmt, "with_statement")) {
+        TSNode clause = ts_node_named_child(stmt, 0);
+        if (!is(clause, "with_clause")) return none;
+        TSNode item = ts_node_named_child(clause, 0);
+        TSNode value = field(item, "value");
+        if (is(value, "as_pattern")) value = ts_node_named_child(value, 0);
+        return value;
+    }
+    return none;
+}
+
+/* Offers STMT (in a function body, in order) to carry the pending params. */
+static void place_params(planner *P, TSNode stmt, pending_params *pp, int first)
+{
+    if (!pp || !pp->active) return;
+    if (first && is_docstring(stmt)) {
+        insertf(P, ts_node_end_byte(stmt), pp->site, "; %s", pp->text);
+        pp->active = 0;
+        return;
+    }
+    if (is_simple_statement(stmt)) {
+        insertf(P, ts_node_start_byte(stmt), pp->site, "%s; ", pp->text);
+        pp->active = 0;
+        return;
+    }
+    TSNode header = header_of(stmt);
+    if (!ts_node_is_null(header)) {
+        pp->header = header;
+        pp->header_set = 1;
+        pp->active = 0;
+        return;
+    }
+    if (is(stmt, "function_definition") || is(stmt, "class_definition") || is(stmt, "decorated_definition")) {
+        TSNode def = is(stmt, "decorated_definition") ? field(stmt, "definition") : stmt;
+        uint32_t id = sst_name_of(P->an, field(def, "name"));
+        if (id != UINT32_MAX && sst_set_has(pp->names, id)) pp->active = 0; /* a parameter is rebound */
+    }
+    /* try: the first statement of its body carries it (walk_block does it) */
+}
+
+/* Walks a header expression; wraps it when it carries the pending params. */
+static void walk_header(planner *P, TSNode expr, TSNode last, scope *sc, const sst_word *bound,
+                        pending_params *pp, int depth)
+{
+    int wrap = pp && pp->header_set && ts_node_eq(pp->header, expr);
+    if (wrap) {
+        insertf(P, ts_node_start_byte(expr), pp->site, "%s or (", pp->text);
+        pp->header_set = 0;
+    }
+    walk_expr(P, expr, sc, bound, depth + 1);
+    for (TSNode n = ts_node_next_named_sibling(expr); !ts_node_is_null(last) && !ts_node_is_null(n) &&
+                                                     ts_node_start_byte(n) <= ts_node_start_byte(last);
+         n = ts_node_next_named_sibling(n))
+        walk_expr(P, n, sc, bound, depth + 1);
+    if (wrap) insert(P, ts_node_end_byte(ts_node_is_null(last) ? expr : last), ")", pp->site);
+}
+
+static void intersect_into(planner *P, sst_word **acc, sst_word *branch)
+{
+    if (!*acc) {
+        *acc = branch;
+        return;
+    }
+    set_and(P, *acc, branch);
+    set_release(P, branch);
+}
+
+static int walk_if(planner *P, TSNode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
+{
+    walk_header(P, field(s, "condition"), (TSNode){0}, sc, bound, pp, depth);
+    sst_word *acc = NULL;
+    int has_else = 0;
+    sst_word *b = set_copy(P, bound);
+    if (!b) return 0;
+    if (!walk_block(P, field(s, "consequence"), sc, b, NULL, depth + 1)) intersect_into(P, &acc, b);
+    else set_release(P, b);
+    uint32_t n = ts_node_named_child_count(s);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(s, i);
+        TSNode body;
+        if (is(c, "elif_clause")) {
+            walk_expr(P, field(c, "condition"), sc, bound, depth + 1);
+            body = field(c, "consequence");
+        } else if (is(c, "else_clause")) {
+            has_else = 1;
+            body = field(c, "body");
+        } else {
+            continue;
+        }
+        b = set_copy(P, bound);
+        if (!b) return 0;
+        if (!walk_block(P, body, sc, b, NULL, depth + 1)) intersect_into(P, &acc, b);
+        else set_release(P, b);
+    }
+    if (!acc) return has_else; /* every branch leaves: what follows is unreachable from here */
+    if (has_else) memcpy(bound, acc, P->an->nwords * sizeof *bound);
+    else set_and(P, bound, acc);
+    set_release(P, acc);
+    return 0;
+}
+
+static int walk_try(planner *P, TSNode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
+{
+    /* Clauses in source order: body, handlers, else (continuing from the body), finally. */
+    sst_word *acc = NULL, *body = set_copy(P, bound);
+    if (!body) return 0;
+    int body_term = walk_block(P, field(s, "body"), sc, body, pp, depth + 1);
+    int all_leave = 1;
+    TSNode finally = {0};
+    uint32_t n = ts_node_named_child_count(s);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(s, i);
+        if (is(c, "finally_clause")) {
+            finally = c;
+        } else if (is(c, "else_clause")) {
+            if (!body_term) body_term = walk_block(P, field(c, "body"), sc, body, NULL, depth + 1);
+        } else if (is(c, "except_clause") || is(c, "except_group_clause")) {
+            sst_word *h = set_copy(P, bound);
+            if (!h) return 0;
+            TSNode alias = field(c, "alias"), block = {0};
+            uint32_t k = ts_node_named_child_count(c);
+            for (uint32_t j = 0; j < k; j++) {
+                TSNode x = ts_node_named_child(c, j);
+                if (is(x, "block")) block = x;
+                else if (ts_node_is_null(alias) || !ts_node_eq(x, alias)) walk_expr(P, x, sc, bound, depth + 1);
+            }
+            if (!ts_node_is_null(alias)) bind_targets(P, h, alias);
+            int hterm = walk_block(P, block, sc, h, NULL, depth + 1);
+            /* Python deletes the "as" name when the handler ends */
+            if (is(alias, "identifier")) {
+                uint32_t id = sst_name_of(P->an, alias);
+                if (id != UINT32_MAX) sst_set_del(h, id);
+            }
+            if (!hterm) intersect_into(P, &acc, h);
+            else set_release(P, h);
+            all_leave &= hterm;
+        }
+    }
+    if (!body_term) intersect_into(P, &acc, body);
+    else set_release(P, body);
+    all_leave &= body_term;
+    if (acc) {
+        memcpy(bound, acc, P->an->nwords * sizeof *bound);
+        set_release(P, acc);
+    }
+    if (!ts_node_is_null(finally)) {
+        sst_word *f = set_copy(P, bound);
+        if (!f) return 0;
+        int fterm = walk_block(P, ts_node_named_child(finally, 0), sc, f, NULL, depth + 1);
+        set_or(P, bound, f);
+        set_release(P, f);
+        if (fterm) return 1;
+    }
+    return all_leave;
+}
+
+static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
+{
+    if (depth > MAX_DEPTH || fail(P)) return 0;
+    const char *t = ts_node_type(s);
+    if (!strcmp(t, "expression_statement")) {
+        uint32_t n = ts_node_named_child_count(s);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(s, i);
+            if (is(c, "assignment")) walk_assignment(P, c, sc, bound, depth);
+            else if (is(c, "augmented_assignment")) walk_augmented(P, c, sc, bound, depth);
+            else walk_expr(P, c, sc, bound, depth + 1);
+        }
+        return 0;
+    }
+    if (!strcmp(t, "return_statement")) {
+        TSNode v = ts_node_named_child(s, 0);
+        if (!ts_node_is_null(v)) walk_value(P, v, sc, bound, depth);
+        return 1;
+    }
+    if (!strcmp(t, "raise_statement")) {
+        uint32_t n = ts_node_named_child_count(s);
+        for (uint32_t i = 0; i < n; i++) walk_expr(P, ts_node_named_child(s, i), sc, bound, depth + 1);
+        return 1;
+    }
+    if (!strcmp(t, "break_statement") || !strcmp(t, "continue_statement")) return 1;
+    if (!strcmp(t, "assert_statement")) {
+        uint32_t n = ts_node_named_child_count(s);
+        for (uint32_t i = 0; i < n; i++) walk_expr(P, ts_node_named_child(s, i), sc, bound, depth + 1);
+        return 0;
+    }
+    if (!strcmp(t, "import_statement") || !strcmp(t, "import_from_statement")) {
+        uint32_t n = ts_node_named_child_count(s);
+        TSNode module = field(s, "module_name");
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(s, i);
+            if (!ts_node_is_null(module) && ts_node_eq(c, module)) continue;
+            if (is(c, "aliased_import")) bind(P, bound, field(c, "alias"));
+            else if (is(c, "dotted_name")) bind(P, bound, ts_node_named_child(c, 0));
+        }
+        return 0;
+    }
+    if (!strcmp(t, "delete_statement")) {
+        TSNode target = ts_node_named_child(s, 0);
+        uint32_t n = is(target, "expression_list") ? ts_node_named_child_count(target) : 1;
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = is(target, "expression_list") ? ts_node_named_child(target, i) : target;
+            uint32_t id = is(c, "identifier") ? sst_name_of(P->an, c) : UINT32_MAX;
+            if (id != UINT32_MAX) sst_set_del(bound, id);
+        }
+        return 0;
+    }
+    if (!strcmp(t, "if_statement")) return walk_if(P, s, sc, bound, pp, depth);
+    if (!strcmp(t, "try_statement")) return walk_try(P, s, sc, bound, pp, depth);
+    if (!strcmp(t, "while_statement") || !strcmp(t, "for_statement")) {
+        int is_for = t[0] == 'f';
+        walk_header(P, field(s, is_for ? "right" : "condition"), (TSNode){0}, sc, bound, pp, depth);
+        sst_word *b = set_copy(P, bound);
+        if (!b) return 0;
+        if (is_for) bind_targets(P, b, field(s, "left"));
+        walk_block(P, field(s, "body"), sc, b, NULL, depth + 1);
+        set_release(P, b);
+        TSNode alt = field(s, "alternative");
+        if (!ts_node_is_null(alt)) {
+            b = set_copy(P, bound);
+            if (!b) return 0;
+            walk_block(P, field(alt, "body"), sc, b, NULL, depth + 1);
+            set_release(P, b);
+        }
+        return 0;
+    }
+    if (!strcmp(t, "with_statement")) {
+        TSNode clause = ts_node_named_child(s, 0);
+        uint32_t n = ts_node_named_child_count(clause);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode value = field(ts_node_named_child(clause, i), "value");
+            TSNode alias = {0};
+            if (is(value, "as_pattern")) {
+                alias = field(value, "alias");
+                value = ts_node_named_child(value, 0);
+            }
+            if (i == 0) walk_header(P, value, (TSNode){0}, sc, bound, pp, depth);
+            else walk_expr(P, value, sc, bound, depth + 1);
+            if (!ts_node_is_null(alias)) bind_targets(P, bound, ts_node_named_child(alias, 0));
+        }
+        sst_word *b = set_copy(P, bound);
+        if (!b) return 0;
+        int term = walk_block(P, field(s, "body"), sc, b, NULL, depth + 1);
+        set_release(P, b);
+        return term;
+    }
+    if (!strcmp(t, "match_statement")) {
+        TSNode first = field(s, "subject"), last = first;
+        for (TSNode n = ts_node_next_named_sibling(first); !ts_node_is_null(n) && !is(n, "block");
+             n = ts_node_next_named_sibling(n))
+            if (!is(n, "comment")) last = n;
+        walk_header(P, first, last, sc, bound, pp, depth);
+        TSNode body = field(s, "body");
+        uint32_t n = ts_node_named_child_count(body);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(body, i);
+            if (!is(c, "case_clause")) continue;
+            sst_word *b = set_copy(P, bound);
+            if (!b) return 0;
+            TSNode guard = field(c, "guard");
+            if (!ts_node_is_null(guard)) walk_expr(P, guard, sc, b, depth + 1);
+            walk_block(P, field(c, "consequence"), sc, b, NULL, depth + 1);
+            set_release(P, b);
+        }
+        return 0;
+    }
+    if (!strcmp(t, "function_definition")) {
+        walk_function(P, s, sc, bound, depth);
+        return 0;
+    }
+    if (!strcmp(t, "decorated_definition")) {
+        TSNode def = field(s, "definition");
+        return walk_stmt(P, def, sc, bound, NULL, depth + 1);
+    }
+    if (!strcmp(t, "class_definition")) {
+        walk_expr(P, field(s, "superclasses"), sc, bound, depth + 1);
+        scope *c = sst_scope_of(P->an, s);
+        sst_word *b = c ? set_copy(P, bound) : NULL;
+        if (b) {
+            const sst_word *saved = P->class_base;
+            P->class_base = bound;
+            walk_block(P, field(s, "body"), c, b, NULL, depth + 1);
+            P->class_base = saved;
+            set_release(P, b);
+        }
+        bind(P, bound, field(s, "name"));
+        return 0;
+    }
+    return 0;
+}
+
+static int walk_block(planner *P, TSNode block, scope *sc, sst_word *bound, pending_params *pp, int depth)
+{
+    if (ts_node_is_null(block) || depth > MAX_DEPTH) return 0;
+    uint32_t n = ts_node_named_child_count(block);
+    int first = 1, term = 0;
+    for (uint32_t i = 0; i < n && !fail(P); i++) {
+        TSNode s = ts_node_named_child(block, i);
+        if (is(s, "comment")) continue;
+        place_params(P, s, pp, first);
+        first = 0;
+        if (walk_stmt(P, s, sc, bound, is(s, "try_statement") ? pp : pp && pp->header_set ? pp : NULL, depth + 1))
+            term = 1;
+    }
+    return term;
+}
+
+/* ---- functions and parameters ------------------------------------------------ */
+
+static int is_staticmethod(planner *P, TSNode fn)
+{
+    TSNode parent = ts_node_parent(fn);
+    if (!is(parent, "decorated_definition")) return 0;
+    uint32_t n = ts_node_named_child_count(parent);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode d = ts_node_named_child(parent, i);
+        if (!is(d, "decorator")) continue;
+        size_t len;
+        const char *t = sst_node_text(P->src, d, &len);
+        if (len == 13 && !memcmp(t, "@staticmethod", 13)) return 1;
+    }
+    return 0;
+}
+
+static TSNode param_name(TSNode p)
+{
+    TSNode none = {0};
+    if (is(p, "identifier")) return p;
+    if (is(p, "default_parameter") || is(p, "typed_default_parameter")) {
+        TSNode name = field(p, "name");
+        return is(name, "identifier") ? name : none;
+    }
+    if (is(p, "typed_parameter")) p = ts_node_named_child(p, 0);
+    if (is(p, "identifier")) return p;
+    if (is(p, "list_splat_pattern") || is(p, "dictionary_splat_pattern")) {
+        TSNode c = ts_node_named_child(p, 0);
+        return is(c, "identifier") ? c : none;
+    }
+    return none;
+}
+
+static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int depth)
+{
+    TSNode params = field(fn, "parameters");
+    uint32_t np = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < np; i++) {
+        TSNode p = ts_node_named_child(params, i);
+        if (is(p, "default_parameter") || is(p, "typed_default_parameter"))
+            walk_expr(P, field(p, "value"), sc, bound, depth + 1);
+    }
+    bind(P, bound, field(fn, "name"));
+    scope *f = sst_scope_of(P->an, fn);
+    const sst_word *base = sc->kind == SCOPE_CLASS && P->class_base ? P->class_base : bound;
+    sst_word *b = f ? set_copy(P, base) : NULL;
+    sst_word *names = b ? sst_set_new(P->an) : NULL;
+    if (!names) return;
+    for (size_t i = 0; i < P->an->nwords; i++) b[i] &= ~f->locals[i];
+
+    idlist pass = {0};
+    int skip_first = f->is_method_scope && !is_staticmethod(P, fn);
+    for (uint32_t i = 0; i < np; i++) {
+        TSNode name = param_name(ts_node_named_child(params, i));
+        if (ts_node_is_null(name)) continue;
+        bind(P, b, name);
+        uint32_t id = sst_name_of(P->an, name);
+        if (skip_first) {
+            skip_first = 0;
+            continue;
+        }
+        if (id == UINT32_MAX || P->opt->profile == SST_PROFILE_MINIMAL) continue;
+        if (P->opt->profile == SST_PROFILE_STANDARD) {
+            size_t len;
+            const char *text = sst_name_text(P->an, id, &len);
+            if (!sst_catalog_classify_name(P->an->catalog, text, len)) continue;
+        }
+        if (!sst_set_has(names, id)) {
+            sst_set_add(names, id);
+            list_add(P, &pass, id);
+        }
+    }
+    pending_params pp = {0};
+    if (pass.n) {
+        char *values = join_names(P, &pass, 0);
+        size_t cap = 32 + pass.n * 4;
+        for (size_t i = 0; i < pass.n; i++) {
+            size_t len;
+            sst_name_text(P->an, pass.v[i], &len);
+            cap += len;
+        }
+        char *tuple = sst_arena_alloc(P->an->arena, cap);
+        if (tuple && values) {
+            size_t o = 0;
+            tuple[o++] = '(';
+            for (size_t i = 0; i < pass.n; i++) {
+                size_t len;
+                const char *t = sst_name_text(P->an, pass.v[i], &len);
+                o += (size_t)sprintf(tuple + o, "%s\"%.*s\"", i ? ", " : "", (int)len, t);
+            }
+            o += (size_t)sprintf(tuple + o, "%s)", pass.n == 1 ? "," : "");
+            pp.text = sst_arena_printf(P->an->arena, "__sst__.params(%s, %s)", tuple, values);
+            pp.site = new_site(P, SST_SITE_PARAMS, fn, NULL);
+            pp.active = pp.text != NULL;
+            pp.names = names;
+        }
+    }
+    free(pass.v);
+    const sst_word *saved = P->class_base;
+    P->class_base = NULL;
+    walk_block(P, field(fn, "body"), f, b, pp.text ? &pp : NULL, depth + 1);
+    P->class_base = saved;
+    set_release(P, b);
+}
+
+/* ---- the prologue -------------------------------------------------------------- */
+
+static int line_is_free(planner *P, uint32_t row)
+{
+    if (row == 0 && P->src->shebang) return 0;
+    if (P->src->cookie_line && (row + 1 == P->src->cookie_line || (row == 0 && P->src->cookie_line == 2)))
+        return 0;
+    return 1;
+}
+
+/* Byte offset of the start of ROW in the text. */
+static uint32_t row_start(planner *P, uint32_t row)
+{
+    const char *t = P->src->text;
+    size_t i = 0, len = P->src->text_len;
+    for (uint32_t r = 0; r < row && i < len; i++)
+        if (t[i] == '\n' || (t[i] == '\r' && (i + 1 >= len || t[i + 1] != '\n'))) r++;
+    return (uint32_t)i;
+}
+
+static void plan_prologue(planner *P, TSNode root)
+{
+    uint32_t n = ts_node_named_child_count(root);
+    TSNode first = {0}, after = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode s = ts_node_named_child(root, i);
+        if (is(s, "comment")) continue;
+        if (ts_node_is_null(first)) {
+            first = s;
+            if (is_docstring(s)) {
+                after = s;
+                continue;
+            }
+        }
+        if (is(s, "future_import_statement")) {
+            after = s;
+            continue;
+        }
+        break;
+    }
+    if (ts_node_is_null(first)) return;
+    if (!ts_node_is_null(after)) {
+        unsigned site = new_site(P, SST_SITE_PROLOGUE, after, NULL);
+        insert(P, ts_node_end_byte(after), "; " PROLOGUE, site);
+        return;
+    }
+    if (is_simple_statement(first)) {
+        unsigned site = new_site(P, SST_SITE_PROLOGUE, first, NULL);
+        insert(P, ts_node_start_byte(first), PROLOGUE "; ", site);
+        return;
+    }
+    /* A compound first statement: use a blank or comment line above it. */
+    uint32_t row = ts_node_start_point(first).row;
+    for (uint32_t r = row; r-- > 0;) {
+        if (!line_is_free(P, r)) continue;
+        unsigned site = new_site(P, SST_SITE_PROLOGUE, first, NULL);
+        insert(P, row_start(P, r), PROLOGUE " ", site);
+        return;
+    }
+    /* None: the one case where a line is added. */
+    unsigned site = new_site(P, SST_SITE_PROLOGUE, first, NULL);
+    const char *t = P->src->text;
+    const char *nl = "\n";
+    for (size_t i = 0; i < P->src->text_len; i++)
+        if (t[i] == '\n') {
+            nl = i && t[i - 1] == '\r' ? "\r\n" : "\n";
+            break;
+        }
+    insertf(P, row_start(P, row), site, "%s%s", PROLOGUE, nl);
+    P->plan->added_line = row + 1;
+}
+
+int sst_plan_build(sst_plan *plan, sst_analysis *an, TSNode root, const sst_options *options)
+{
+    memset(plan, 0, sizeof *plan);
+    planner P = {0};
+    P.an = an;
+    P.src = an->src;
+    P.opt = options;
+    P.plan = plan;
+    P.flows = options->profile != SST_PROFILE_MINIMAL;
+    P.id_self = sst_name_lookup(an, "self", 4);
+    P.id_cls = sst_name_lookup(an, "cls", 3);
+    P.id_sst = sst_name_lookup(an, "__sst__", 7);
+    P.seen = sst_set_new(an);
+    P.deleted_any = sst_set_new(an);
+    sst_word *bound = sst_set_new(an);
+    int rc = SST_ENOMEM;
+    if (!P.seen || !P.deleted_any || !bound) goto done;
+    scope *sc, *tmp;
+    HASH_ITER(hh, an->scopes, sc, tmp) {
+        for (size_t i = 0; i < an->nwords; i++) P.deleted_any[i] |= sc->deleted[i];
+    }
+    plan_prologue(&P, root);
+    walk_block(&P, root, an->module, bound, NULL, 0);
+    if (an->arena->failed) goto done;
+    rc = plan->edits.out_of_order ? SST_EBUG : 0;
+done:
+    free(P.free_sets);
+    return rc;
+}
+
+void sst_plan_free(sst_plan *plan)
+{
+    sst_edits_free(&plan->edits);
+    free(plan->sites);
+    memset(plan, 0, sizeof *plan);
+}

@@ -1,0 +1,65 @@
+/* Expression -> API path: names through their scope's bindings, attributes
+ * appended, "()" for calls with the catalogue's fluent return rules applied.
+ * A chain stops as soon as it is no prefix of any catalogue path. */
+#include "resolve.h"
+
+#include <string.h>
+
+#include "catalog.h"
+#include "parse.h"
+
+static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf, size_t cap, int depth)
+{
+    if (depth > 64 || ts_node_is_null(expr)) return 0;
+    const char *t = ts_node_type(expr);
+    size_t len = 0;
+    if (!strcmp(t, "identifier")) {
+        uint32_t id = sst_name_of(an, expr);
+        if (id == UINT32_MAX) return 0;
+        scope *owner = sst_scope_owner(sc, id);
+        if (owner) {
+            const binding *b = sst_scope_binding(owner, id);
+            if (!b || b->kind != BIND_PATH) return 0;
+            len = strlen(b->path);
+            if (len + 1 > cap) return 0;
+            memcpy(buf, b->path, len);
+        } else {
+            /* a builtin such as print or open */
+            const char *name = sst_name_text(an, id, &len);
+            if (len + 1 > cap) return 0;
+            memcpy(buf, name, len);
+        }
+    } else if (!strcmp(t, "attribute")) {
+        len = resolve(an, sc, ts_node_child_by_field_name(expr, "object", 6), buf, cap, depth + 1);
+        if (!len) return 0;
+        size_t alen;
+        const char *attr = sst_node_text(an->src, ts_node_child_by_field_name(expr, "attribute", 9), &alen);
+        if (len + 1 + alen + 1 > cap) return 0;
+        buf[len++] = '.';
+        memcpy(buf + len, attr, alen);
+        len += alen;
+    } else if (!strcmp(t, "call")) {
+        len = resolve(an, sc, ts_node_child_by_field_name(expr, "function", 8), buf, cap, depth + 1);
+        if (!len || len + 3 > cap) return 0;
+        buf[len++] = '(';
+        buf[len++] = ')';
+        buf[len] = 0;
+        const sst_entry *e = sst_catalog_lookup(an->catalog, buf);
+        if (e && e->kind == SST_KIND_RETURNS) {
+            len = strlen(e->target);
+            if (len + 1 > cap) return 0;
+            memcpy(buf, e->target, len);
+        }
+    } else if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(expr) == 1) {
+        return resolve(an, sc, ts_node_named_child(expr, 0), buf, cap, depth + 1);
+    } else {
+        return 0;
+    }
+    buf[len] = 0;
+    return sst_catalog_has_prefix(an->catalog, buf, len) ? len : 0;
+}
+
+size_t sst_resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf, size_t cap)
+{
+    return resolve(an, sc, expr, buf, cap, 0);
+}

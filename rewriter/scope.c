@@ -1,0 +1,603 @@
+/* Builds the scopes of a module: interned names, which names each scope
+ * binds, declares global/nonlocal or deletes, and what module-level and
+ * local names are bound to (imports, values that resolve to API paths). */
+#include "scope.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "parse.h"
+#include "resolve.h"
+
+enum { MAX_DEPTH = 1500 };
+
+int sst_node_is(TSNode node, const char *type) { return !strcmp(ts_node_type(node), type); }
+
+static int is_comprehension(const char *t)
+{
+    return !strcmp(t, "list_comprehension") || !strcmp(t, "set_comprehension") ||
+           !strcmp(t, "dictionary_comprehension") || !strcmp(t, "generator_expression");
+}
+
+int sst_is_scope_node(TSNode node)
+{
+    const char *t = ts_node_type(node);
+    return !strcmp(t, "function_definition") || !strcmp(t, "class_definition") ||
+           !strcmp(t, "lambda") || is_comprehension(t) || !strcmp(t, "module");
+}
+
+static uint64_t scope_key(TSNode node)
+{
+    return ((uint64_t)ts_node_start_byte(node) << 16) | ts_node_symbol(node);
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static uint32_t intern(sst_analysis *an, const char *text, size_t len)
+{
+    name_rec *rec;
+    HASH_FIND(hh, an->names, text, len, rec);
+    if (rec) return rec->id;
+    if (an->nnames == an->capnames) {
+        uint32_t cap = an->capnames ? an->capnames * 2 : 256;
+        name_rec **ids = realloc(an->by_id, cap * sizeof *ids);
+        if (!ids) {
+            an->arena->failed = 1;
+            return 0;
+        }
+        an->by_id = ids;
+        an->capnames = cap;
+    }
+    rec = sst_arena_alloc(an->arena, sizeof *rec);
+    if (!rec) return 0;
+    rec->text = text;
+    rec->len = len;
+    rec->id = an->nnames++;
+    an->by_id[rec->id] = rec;
+    HASH_ADD_KEYPTR(hh, an->names, rec->text, rec->len, rec);
+    return rec->id;
+}
+
+uint32_t sst_name_lookup(const sst_analysis *an, const char *text, size_t len)
+{
+    name_rec *rec;
+    HASH_FIND(hh, an->names, text, len, rec);
+    return rec ? rec->id : UINT32_MAX;
+}
+
+uint32_t sst_name_of(const sst_analysis *an, TSNode identifier)
+{
+    size_t len;
+    const char *text = sst_node_text(an->src, identifier, &len);
+    return sst_name_lookup(an, text, len);
+}
+
+const char *sst_name_text(const sst_analysis *an, uint32_t id, size_t *len)
+{
+    *len = an->by_id[id]->len;
+    return an->by_id[id]->text;
+}
+
+static void intern_all(sst_analysis *an, TSNode root)
+{
+    TSTreeCursor cur = ts_tree_cursor_new(root);
+    for (;;) {
+        TSNode node = ts_tree_cursor_current_node(&cur);
+        if (ts_node_is_named(node) && sst_node_is(node, "identifier")) {
+            size_t len;
+            const char *text = sst_node_text(an->src, node, &len);
+            intern(an, text, len);
+        }
+        if (ts_tree_cursor_goto_first_child(&cur)) continue;
+        while (!ts_tree_cursor_goto_next_sibling(&cur))
+            if (!ts_tree_cursor_goto_parent(&cur)) goto done;
+    }
+done:
+    ts_tree_cursor_delete(&cur);
+}
+
+sst_word *sst_set_new(const sst_analysis *an)
+{
+    return sst_arena_alloc(an->arena, an->nwords * sizeof(sst_word));
+}
+
+/* ---- scopes --------------------------------------------------------------- */
+
+static scope *scope_new(sst_analysis *an, scope_kind kind, TSNode node, scope *parent)
+{
+    scope *sc = sst_arena_alloc(an->arena, sizeof *sc);
+    if (!sc) return NULL;
+    sc->kind = kind;
+    sc->node = node;
+    sc->key = scope_key(node);
+    sc->parent = parent;
+    sc->locals = sst_set_new(an);
+    sc->declared = sst_set_new(an);
+    sc->deleted = sst_set_new(an);
+    if (!sc->locals || !sc->declared || !sc->deleted) return NULL;
+    HASH_ADD(hh, an->scopes, key, sizeof sc->key, sc);
+    return sc;
+}
+
+scope *sst_scope_of(const sst_analysis *an, TSNode node)
+{
+    uint64_t key = scope_key(node);
+    scope *sc;
+    HASH_FIND(hh, an->scopes, &key, sizeof key, sc);
+    return sc;
+}
+
+static scope *function_owner(scope *s, uint32_t name)
+{
+    for (; s && s->kind != SCOPE_MODULE; s = s->parent)
+        if (s->kind != SCOPE_CLASS && sst_set_has(s->locals, name) && !sst_set_has(s->declared, name))
+            return s;
+    return NULL;
+}
+
+scope *sst_scope_owner(scope *sc, uint32_t name)
+{
+    scope *module = sc;
+    while (module->parent) module = module->parent;
+    if (sst_set_has(sc->declared, name)) {
+        /* global or nonlocal: nonlocal names live in an enclosing function */
+        scope *f = function_owner(sc->parent, name);
+        return f ? f : (sst_set_has(module->locals, name) ? module : NULL);
+    }
+    if (sst_set_has(sc->locals, name)) return sc;
+    for (scope *p = sc->parent; p; p = p->parent) {
+        if (p->kind == SCOPE_CLASS) continue;
+        if (sst_set_has(p->declared, name) && p->kind != SCOPE_MODULE) return sst_scope_owner(p, name);
+        if (sst_set_has(p->locals, name)) return p;
+    }
+    return NULL;
+}
+
+const binding *sst_scope_binding(scope *sc, uint32_t name)
+{
+    binding *b;
+    HASH_FIND(hh, sc->bindings, &name, sizeof name, b);
+    return b;
+}
+
+/* ---- the walk --------------------------------------------------------------- */
+
+typedef struct walker {
+    sst_analysis *an;
+} walker;
+
+static void walk(walker *w, TSNode node, scope *sc, int depth);
+
+static void add_candidate(sst_analysis *an, scope *sc, uint32_t name, TSNode value,
+                          const char *import_path, int is_definition)
+{
+    if (an->ncands == an->capcands) {
+        size_t cap = an->capcands ? an->capcands * 2 : 64;
+        bind_candidate *c = realloc(an->cands, cap * sizeof *c);
+        if (!c) {
+            an->arena->failed = 1;
+            return;
+        }
+        an->cands = c;
+        an->capcands = cap;
+    }
+    bind_candidate *c = &an->cands[an->ncands++];
+    c->scope = sc;
+    c->name = name;
+    c->value = value;
+    c->import_path = import_path;
+    c->is_definition = is_definition;
+}
+
+static void bind_name(walker *w, scope *sc, TSNode identifier)
+{
+    uint32_t id = sst_name_of(w->an, identifier);
+    if (id != UINT32_MAX) sst_set_add(sc->locals, id);
+}
+
+/* Walrus targets bind in the nearest enclosing non-comprehension scope. */
+static scope *walrus_scope(scope *sc)
+{
+    while (sc->kind == SCOPE_COMPREHENSION && sc->parent) sc = sc->parent;
+    return sc;
+}
+
+static void bind_targets(walker *w, TSNode target, scope *sc, int depth)
+{
+    if (depth > MAX_DEPTH) return;
+    const char *t = ts_node_type(target);
+    if (!strcmp(t, "identifier")) {
+        bind_name(w, sc, target);
+    } else if (!strcmp(t, "attribute")) {
+        walk(w, ts_node_child_by_field_name(target, "object", 6), sc, depth + 1);
+    } else if (!strcmp(t, "subscript")) {
+        walk(w, target, sc, depth + 1);
+    } else {
+        /* pattern_list, tuple_pattern, list_pattern, splats, parentheses */
+        uint32_t n = ts_node_named_child_count(target);
+        for (uint32_t i = 0; i < n; i++) bind_targets(w, ts_node_named_child(target, i), sc, depth + 1);
+    }
+}
+
+static void walk_children(walker *w, TSNode node, scope *sc, int depth)
+{
+    uint32_t n = ts_node_named_child_count(node);
+    for (uint32_t i = 0; i < n; i++) walk(w, ts_node_named_child(node, i), sc, depth + 1);
+}
+
+static void walk_parameters(walker *w, TSNode params, scope *outer, scope *inner, int depth)
+{
+    uint32_t n = ts_node_named_child_count(params);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode p = ts_node_named_child(params, i);
+        const char *t = ts_node_type(p);
+        if (!strcmp(t, "identifier")) {
+            bind_name(w, inner, p);
+        } else if (!strcmp(t, "default_parameter") || !strcmp(t, "typed_default_parameter")) {
+            bind_targets(w, ts_node_child_by_field_name(p, "name", 4), inner, depth + 1);
+            walk(w, ts_node_child_by_field_name(p, "value", 5), outer, depth + 1);
+        } else if (!strcmp(t, "typed_parameter")) {
+            for (uint32_t k = 0; k < ts_node_named_child_count(p); k++) {
+                TSNode c = ts_node_named_child(p, k);
+                if (!sst_node_is(c, "type")) bind_targets(w, c, inner, depth + 1);
+            }
+        } else if (!strcmp(t, "list_splat_pattern") || !strcmp(t, "dictionary_splat_pattern") ||
+                   !strcmp(t, "tuple_pattern")) {
+            bind_targets(w, p, inner, depth + 1);
+        }
+    }
+}
+
+static char *dotted_text(walker *w, TSNode node)
+{
+    size_t len;
+    const char *text = sst_node_text(w->an->src, node, &len);
+    char *out = sst_arena_alloc(w->an->arena, len + 1);
+    if (!out) return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\\' && text[i] != '\n' && text[i] != '\r')
+            out[k++] = text[i];
+    out[k] = 0;
+    return out;
+}
+
+static void walk_import(walker *w, TSNode node, scope *sc)
+{
+    int from = sst_node_is(node, "import_from_statement");
+    const char *module = NULL;
+    if (from) {
+        TSNode m = ts_node_child_by_field_name(node, "module_name", 11);
+        if (sst_node_is(m, "dotted_name")) module = dotted_text(w, m);
+    }
+    uint32_t n = ts_node_named_child_count(node);
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(node, i);
+        TSNode name = c, alias = {0};
+        if (sst_node_is(c, "aliased_import")) {
+            name = ts_node_child_by_field_name(c, "name", 4);
+            alias = ts_node_child_by_field_name(c, "alias", 5);
+        } else if (!sst_node_is(c, "dotted_name")) {
+            continue;
+        }
+        if (from && ts_node_eq(c, ts_node_child_by_field_name(node, "module_name", 11)))
+            continue; /* the module name itself */
+        const char *dotted = dotted_text(w, name);
+        if (!dotted) return;
+        TSNode bound = ts_node_is_null(alias) ? ts_node_named_child(name, 0) : alias;
+        uint32_t id = sst_name_of(w->an, bound);
+        if (id == UINT32_MAX) continue;
+        sst_set_add(sc->locals, id);
+        const char *path;
+        if (from)
+            path = module ? sst_arena_printf(w->an->arena, "%s.%s", module, dotted) : NULL;
+        else
+            path = ts_node_is_null(alias) ? sst_arena_strndup(w->an->arena, dotted, strcspn(dotted, "."))
+                                          : dotted;
+        TSNode none = {0};
+        add_candidate(w->an, sc, id, none, path ? path : "", 0);
+    }
+}
+
+static void walk_comprehension(walker *w, TSNode node, scope *sc, int depth)
+{
+    scope *k = scope_new(w->an, SCOPE_COMPREHENSION, node, sc);
+    if (!k) return;
+    int first = 1;
+    uint32_t n = ts_node_named_child_count(node);
+    /* Clauses first (they bind), then the body, which reads their targets. */
+    for (uint32_t i = 0; i < n; i++) {
+        TSNode c = ts_node_named_child(node, i);
+        if (sst_node_is(c, "for_in_clause")) {
+            bind_targets(w, ts_node_child_by_field_name(c, "left", 4), k, depth + 1);
+            TSNode right = ts_node_child_by_field_name(c, "right", 5);
+            walk(w, right, first ? sc : k, depth + 1);
+            first = 0;
+        } else if (sst_node_is(c, "if_clause")) {
+            walk_children(w, c, k, depth + 1);
+        }
+    }
+    walk(w, ts_node_child_by_field_name(node, "body", 4), k, depth + 1);
+}
+
+static void walk(walker *w, TSNode node, scope *sc, int depth)
+{
+    if (ts_node_is_null(node) || depth > MAX_DEPTH || !sc) return;
+    const char *t = ts_node_type(node);
+    switch (t[0]) {
+    case 'a':
+        if (!strcmp(t, "assignment")) {
+            TSNode left = ts_node_child_by_field_name(node, "left", 4);
+            TSNode right = ts_node_child_by_field_name(node, "right", 5);
+            bind_targets(w, left, sc, depth + 1);
+            if (sst_node_is(left, "identifier") && !ts_node_is_null(right)) {
+                uint32_t id = sst_name_of(w->an, left);
+                TSNode value = right;
+                while (sst_node_is(value, "assignment")) value = ts_node_child_by_field_name(value, "right", 5);
+                if (id != UINT32_MAX) add_candidate(w->an, sc, id, value, NULL, 0);
+            } else if (!sst_node_is(left, "identifier")) {
+                /* tuple targets and the like: their names are not resolvable */
+            }
+            walk(w, right, sc, depth + 1);
+            return;
+        }
+        if (!strcmp(t, "augmented_assignment")) {
+            bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
+            walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
+            return;
+        }
+        break;
+    case 'c':
+        if (!strcmp(t, "class_definition")) {
+            TSNode name = ts_node_child_by_field_name(node, "name", 4);
+            bind_name(w, sc, name);
+            uint32_t id = sst_name_of(w->an, name);
+            TSNode none = {0};
+            if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
+            walk(w, ts_node_child_by_field_name(node, "superclasses", 12), sc, depth + 1);
+            scope *c = scope_new(w->an, SCOPE_CLASS, node, sc);
+            walk(w, ts_node_child_by_field_name(node, "body", 4), c, depth + 1);
+            return;
+        }
+        break;
+    case 'd':
+        if (!strcmp(t, "delete_statement")) {
+            TSNode target = ts_node_named_child(node, 0);
+            uint32_t n = sst_node_is(target, "expression_list") ? ts_node_named_child_count(target) : 1;
+            for (uint32_t i = 0; i < n; i++) {
+                TSNode c = sst_node_is(target, "expression_list") ? ts_node_named_child(target, i) : target;
+                if (sst_node_is(c, "identifier")) {
+                    uint32_t id = sst_name_of(w->an, c);
+                    if (id != UINT32_MAX) {
+                        sst_set_add(sc->deleted, id);
+                        sst_set_add(sc->locals, id);
+                    }
+                } else {
+                    walk(w, c, sc, depth + 1);
+                }
+            }
+            return;
+        }
+        if (!strcmp(t, "dictionary_comprehension")) {
+            walk_comprehension(w, node, sc, depth);
+            return;
+        }
+        break;
+    case 'e':
+        if (!strcmp(t, "except_clause") || !strcmp(t, "except_group_clause")) {
+            TSNode alias = ts_node_child_by_field_name(node, "alias", 5);
+            if (!ts_node_is_null(alias)) bind_targets(w, alias, sc, depth + 1);
+            uint32_t n = ts_node_named_child_count(node);
+            for (uint32_t i = 0; i < n; i++) {
+                TSNode c = ts_node_named_child(node, i);
+                if (ts_node_is_null(alias) || !ts_node_eq(c, alias)) walk(w, c, sc, depth + 1);
+            }
+            return;
+        }
+        break;
+    case 'f':
+        if (!strcmp(t, "function_definition")) {
+            TSNode name = ts_node_child_by_field_name(node, "name", 4);
+            bind_name(w, sc, name);
+            uint32_t id = sst_name_of(w->an, name);
+            TSNode none = {0};
+            if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
+            scope *f = scope_new(w->an, SCOPE_FUNCTION, node, sc);
+            if (!f) return;
+            f->is_method_scope = sc->kind == SCOPE_CLASS;
+            walk_parameters(w, ts_node_child_by_field_name(node, "parameters", 10), sc, f, depth + 1);
+            walk(w, ts_node_child_by_field_name(node, "body", 4), f, depth + 1);
+            return;
+        }
+        if (!strcmp(t, "for_statement")) {
+            bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
+            walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
+            walk(w, ts_node_child_by_field_name(node, "body", 4), sc, depth + 1);
+            walk(w, ts_node_child_by_field_name(node, "alternative", 11), sc, depth + 1);
+            return;
+        }
+        if (!strcmp(t, "future_import_statement")) return;
+        break;
+    case 'g':
+        if (!strcmp(t, "global_statement")) {
+            uint32_t n = ts_node_named_child_count(node);
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
+                if (id != UINT32_MAX) sst_set_add(sc->declared, id);
+            }
+            return;
+        }
+        if (!strcmp(t, "generator_expression")) {
+            walk_comprehension(w, node, sc, depth);
+            return;
+        }
+        break;
+    case 'i':
+        if (!strcmp(t, "import_statement") || !strcmp(t, "import_from_statement")) {
+            walk_import(w, node, sc);
+            return;
+        }
+        break;
+    case 'l':
+        if (!strcmp(t, "lambda")) {
+            scope *l = scope_new(w->an, SCOPE_LAMBDA, node, sc);
+            if (!l) return;
+            TSNode params = ts_node_child_by_field_name(node, "parameters", 10);
+            if (!ts_node_is_null(params)) walk_parameters(w, params, sc, l, depth + 1);
+            walk(w, ts_node_child_by_field_name(node, "body", 4), l, depth + 1);
+            return;
+        }
+        if (!strcmp(t, "list_comprehension")) {
+            walk_comprehension(w, node, sc, depth);
+            return;
+        }
+        break;
+    case 'n':
+        if (!strcmp(t, "named_expression")) {
+            bind_targets(w, ts_node_child_by_field_name(node, "name", 4), walrus_scope(sc), depth + 1);
+            walk(w, ts_node_child_by_field_name(node, "value", 5), sc, depth + 1);
+            return;
+        }
+        if (!strcmp(t, "nonlocal_statement")) {
+            uint32_t n = ts_node_named_child_count(node);
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
+                if (id != UINT32_MAX) sst_set_add(sc->declared, id);
+            }
+            return;
+        }
+        break;
+    case 's':
+        if (!strcmp(t, "set_comprehension")) {
+            walk_comprehension(w, node, sc, depth);
+            return;
+        }
+        break;
+    case 'w':
+        if (!strcmp(t, "with_item")) {
+            TSNode value = ts_node_child_by_field_name(node, "value", 5);
+            if (sst_node_is(value, "as_pattern")) {
+                TSNode expr = ts_node_named_child(value, 0);
+                TSNode alias = ts_node_child_by_field_name(value, "alias", 5);
+                walk(w, expr, sc, depth + 1);
+                if (!ts_node_is_null(alias)) {
+                    TSNode target = ts_node_named_child(alias, 0);
+                    if (ts_node_is_null(target)) target = alias;
+                    bind_targets(w, target, sc, depth + 1);
+                    if (sst_node_is(target, "identifier")) {
+                        uint32_t id = sst_name_of(w->an, target);
+                        if (id != UINT32_MAX) add_candidate(w->an, sc, id, expr, NULL, 0);
+                    }
+                }
+                return;
+            }
+        }
+        break;
+    }
+    if (!strcmp(t, "case_pattern")) {
+        /* Capture patterns bind; treat every plain name in a pattern as bound. */
+        uint32_t n = ts_node_named_child_count(node);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(node, i);
+            if (sst_node_is(c, "identifier")) bind_name(w, sc, c);
+            else walk(w, c, sc, depth + 1);
+        }
+        return;
+    }
+    if (!strcmp(t, "keyword_pattern") || !strcmp(t, "as_pattern")) {
+        uint32_t n = ts_node_named_child_count(node);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(node, i);
+            if (sst_node_is(c, "identifier") || sst_node_is(c, "as_pattern_target")) bind_targets(w, c, sc, depth + 1);
+            else walk(w, c, sc, depth + 1);
+        }
+        return;
+    }
+    if (!strcmp(t, "splat_pattern") || !strcmp(t, "dict_pattern")) {
+        uint32_t n = ts_node_named_child_count(node);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(node, i);
+            if (sst_node_is(c, "identifier")) bind_name(w, sc, c);
+            else walk(w, c, sc, depth + 1);
+        }
+        return;
+    }
+    walk_children(w, node, sc, depth);
+}
+
+/* ---- binding resolution ------------------------------------------------------ */
+
+static void merge(sst_analysis *an, scope *sc, uint32_t name, bind_kind kind, const char *path, int is_import)
+{
+    binding *b;
+    HASH_FIND(hh, sc->bindings, &name, sizeof name, b);
+    if (!b) {
+        b = sst_arena_alloc(an->arena, sizeof *b);
+        if (!b) return;
+        b->name = name;
+        b->kind = kind;
+        b->path = path;
+        b->is_import = is_import;
+        HASH_ADD(hh, sc->bindings, name, sizeof b->name, b);
+        return;
+    }
+    if (b->kind == kind && (kind != BIND_PATH || !strcmp(b->path, path))) return;
+    b->kind = BIND_UNKNOWN;
+    b->is_import = b->is_import && is_import;
+}
+
+static void resolve_candidates(sst_analysis *an)
+{
+    /* Imports and definitions first: values are resolved through them. */
+    for (size_t i = 0; i < an->ncands; i++) {
+        bind_candidate *c = &an->cands[i];
+        if (c->import_path)
+            merge(an, c->scope, c->name, c->import_path[0] ? BIND_PATH : BIND_UNKNOWN, c->import_path, 1);
+        else if (c->is_definition)
+            merge(an, c->scope, c->name, BIND_DEFINITION, NULL, 0);
+    }
+    char buf[512];
+    for (size_t i = 0; i < an->ncands; i++) {
+        bind_candidate *c = &an->cands[i];
+        if (c->import_path || c->is_definition) continue;
+        if (sst_node_is(c->value, "none")) continue; /* "client = None" until set up */
+        size_t len = sst_resolve(an, c->scope, c->value, buf, sizeof buf);
+        if (len) {
+            const char *path = sst_arena_strndup(an->arena, buf, len);
+            if (path) merge(an, c->scope, c->name, BIND_PATH, path, 0);
+        } else {
+            merge(an, c->scope, c->name, BIND_UNKNOWN, NULL, 0);
+        }
+    }
+}
+
+int sst_analysis_build(sst_analysis *an, sst_arena *arena, const sst_source *src,
+                       const sst_catalog *catalog, TSNode root)
+{
+    memset(an, 0, sizeof *an);
+    an->arena = arena;
+    an->src = src;
+    an->catalog = catalog;
+    intern_all(an, root);
+    an->nwords = (an->nnames + 63) / 64 + 1;
+    an->module = scope_new(an, SCOPE_MODULE, root, NULL);
+    if (!an->module) return SST_ENOMEM;
+    walker w = {an};
+    walk_children(&w, root, an->module, 0);
+    resolve_candidates(an);
+    return arena->failed ? SST_ENOMEM : 0;
+}
+
+void sst_analysis_free(sst_analysis *an)
+{
+    scope *sc, *tmp;
+    HASH_ITER(hh, an->scopes, sc, tmp) {
+        HASH_CLEAR(hh, sc->bindings);
+    }
+    HASH_CLEAR(hh, an->scopes);
+    HASH_CLEAR(hh, an->names);
+    free(an->by_id);
+    free(an->cands);
+    memset(an, 0, sizeof *an);
+}

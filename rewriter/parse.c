@@ -25,6 +25,14 @@ static const char *python2_form(TSNode node, const sst_source *src)
         if (len == 1 && t[0] == '`') return "Python 2 backticks";
         return NULL;
     }
+    if (!strcmp(type, "string_start")) {
+        size_t len;
+        const char *t = sst_node_text(src, node, &len);
+        if (len && t[0] == '`') return "Python 2 backticks";
+        if (len > 1 && (t[0] == 'u' || t[0] == 'U') && (t[1] == 'r' || t[1] == 'R'))
+            return "a Python 2 ur\"\" string";
+        return NULL;
+    }
     if (!strcmp(type, "integer")) {
         size_t len;
         const char *t = sst_node_text(src, node, &len);

@@ -45,6 +45,7 @@ typedef struct planner {
     size_t nfree, capfree;
     const sst_word *class_base; /* bound set where the class being walked began */
     scope *flow_scope;       /* scope of the value flow_worthy looks at */
+    sst_kids kids;
     char path[512];
 } planner;
 
@@ -55,7 +56,7 @@ static TSNode field(TSNode node, const char *name)
     return ts_node_child_by_field_name(node, name, (uint32_t)strlen(name));
 }
 
-static int is(TSNode node, const char *type) { return !ts_node_is_null(node) && sst_node_is(node, type); }
+static int is(TSNode node, sst_node_kind kind) { return sst_node_is(node, kind); }
 
 static int fail(planner *P) { return P->an->arena->failed || P->plan->edits.out_of_order; }
 
@@ -98,11 +99,11 @@ static void bind(planner *P, sst_word *bound, TSNode identifier)
 static void bind_targets(planner *P, sst_word *bound, TSNode target)
 {
     if (ts_node_is_null(target)) return;
-    if (is(target, "identifier")) {
+    if (is(target, K_identifier)) {
         bind(P, bound, target);
         return;
     }
-    if (is(target, "attribute") || is(target, "subscript")) return;
+    if (is(target, K_attribute) || is(target, K_subscript)) return;
     uint32_t n = ts_node_named_child_count(target);
     for (uint32_t i = 0; i < n; i++) bind_targets(P, bound, ts_node_named_child(target, i));
 }
@@ -204,8 +205,8 @@ static char *join_names(planner *P, const idlist *l, int tuple)
 
 static int is_comprehension(TSNode n)
 {
-    return is(n, "list_comprehension") || is(n, "set_comprehension") || is(n, "dictionary_comprehension") ||
-           is(n, "generator_expression");
+    return is(n, K_list_comprehension) || is(n, K_set_comprehension) || is(n, K_dictionary_comprehension) ||
+           is(n, K_generator_expression);
 }
 
 /* ---- reads: the names an expression loads --------------------------------- */
@@ -213,8 +214,8 @@ static int is_comprehension(TSNode n)
 static void reads(planner *P, TSNode n, int unconditional, idlist *out, int depth)
 {
     if (ts_node_is_null(n) || depth > MAX_DEPTH) return;
-    const char *t = ts_node_type(n);
-    if (!strcmp(t, "identifier")) {
+    sst_node_kind k = sst_kind_of(n);
+    if (k == K_identifier) {
         uint32_t id = sst_name_of(P->an, n);
         if (id != UINT32_MAX && !sst_set_has(P->seen, id)) {
             sst_set_add(P->seen, id);
@@ -222,48 +223,51 @@ static void reads(planner *P, TSNode n, int unconditional, idlist *out, int dept
         }
         return;
     }
-    if (!strcmp(t, "attribute")) {
+    if (k == K_attribute) {
         reads(P, field(n, "object"), unconditional, out, depth + 1);
         return;
     }
-    if (!strcmp(t, "keyword_argument") || !strcmp(t, "named_expression")) {
+    if (k == K_keyword_argument || k == K_named_expression) {
         reads(P, field(n, "value"), unconditional, out, depth + 1);
         return;
     }
-    if (!strcmp(t, "lambda")) return;
+    if (k == K_lambda) return;
     if (is_comprehension(n)) {
         uint32_t k = ts_node_named_child_count(n);
         for (uint32_t i = 0; i < k; i++) {
             TSNode c = ts_node_named_child(n, i);
-            if (is(c, "for_in_clause")) {
+            if (is(c, K_for_in_clause)) {
                 reads(P, field(c, "right"), unconditional, out, depth + 1);
                 return;
             }
         }
         return;
     }
-    if (!strcmp(t, "string")) {
+    if (k == K_string) {
         uint32_t k = ts_node_named_child_count(n);
         for (uint32_t i = 0; i < k; i++) {
             TSNode c = ts_node_named_child(n, i);
-            if (is(c, "interpolation")) reads(P, field(c, "expression"), unconditional, out, depth + 1);
+            if (is(c, K_interpolation)) reads(P, field(c, "expression"), unconditional, out, depth + 1);
         }
         return;
     }
-    if (!strcmp(t, "boolean_operator")) {
+    if (k == K_boolean_operator) {
         reads(P, field(n, "left"), unconditional, out, depth + 1);
         if (!unconditional) reads(P, field(n, "right"), unconditional, out, depth + 1);
         return;
     }
-    if (!strcmp(t, "conditional_expression")) {
+    if (k == K_conditional_expression) {
         if (unconditional) {
             reads(P, ts_node_named_child(n, 1), unconditional, out, depth + 1);
             return;
         }
     }
-    if (!strcmp(t, "yield")) return;
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++) reads(P, ts_node_named_child(n, i), unconditional, out, depth + 1);
+    if (k == K_yield) return;
+    uint32_t nk;
+    size_t base = sst_kids_push(&P->kids, n, &nk);
+    if (base == SIZE_MAX) return;
+    for (uint32_t i = 0; i < nk; i++) reads(P, P->kids.v[base + i], unconditional, out, depth + 1);
+    sst_kids_pop(&P->kids, base);
 }
 
 /* The data-carrying names among the reads: not the runtime, self or cls, not
@@ -281,7 +285,11 @@ static idlist data_reads(planner *P, TSNode n, scope *sc, int unconditional, con
         scope *owner = sst_scope_owner(sc, id);
         if (!owner) continue;
         const binding *b = sst_scope_binding(owner, id);
-        if (b && (b->kind == BIND_DEFINITION || b->kind == BIND_PATH || b->is_import)) continue;
+        if (b && (b->kind == BIND_DEFINITION || b->is_import)) continue;
+        if (b && b->kind == BIND_PATH) { /* a client is not data; a value read from a source is */
+            const sst_entry *e = sst_catalog_lookup(P->an->catalog, b->path);
+            if (!e || e->kind != SST_KIND_SOURCE) continue;
+        }
         list_add(P, &out, id);
     }
     free(all.v);
@@ -302,10 +310,10 @@ static const sst_entry *lookup(planner *P, scope *sc, TSNode expr, sst_kind want
 /* The raw text of a plain one-line string literal, usable as a key constant. */
 static const char *key_literal(planner *P, TSNode n)
 {
-    if (!is(n, "string")) return "None";
+    if (!is(n, K_string)) return "None";
     uint32_t k = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < k; i++)
-        if (is(ts_node_named_child(n, i), "interpolation")) return "None";
+        if (is(ts_node_named_child(n, i), K_interpolation)) return "None";
     size_t len;
     const char *text = sst_node_text(P->src, n, &len);
     for (size_t i = 0; i < len; i++) {
@@ -329,7 +337,7 @@ static int never_wrapped(planner *P, TSNode callee)
 {
     static const char *const names[] = {"super", "locals", "globals", "vars", "eval", "exec",
                                         "__import__", "breakpoint", NULL};
-    if (!is(callee, "identifier")) return 0;
+    if (!is(callee, K_identifier)) return 0;
     size_t len;
     const char *t = sst_node_text(P->src, callee, &len);
     for (int i = 0; names[i]; i++)
@@ -341,14 +349,14 @@ static void walk_call(planner *P, TSNode n, scope *sc, const sst_word *bound, in
 {
     TSNode fn = field(n, "function"), args = field(n, "arguments");
     if (P->flows) {
-        if (is(fn, "attribute")) {
+        if (is(fn, K_attribute)) {
             size_t alen;
             const char *attr = sst_node_text(P->src, field(fn, "attribute"), &alen);
             if ((alen == 3 && !memcmp(attr, "get", 3)) || (alen == 7 && !memcmp(attr, "getlist", 7))) {
                 const sst_entry *e = lookup(P, sc, field(fn, "object"), SST_KIND_SOURCE);
                 if (e) {
                     TSNode first = ts_node_named_child(args, 0);
-                    wrap_source(P, n, e, is(args, "argument_list") ? key_literal(P, first) : "None", args, sc,
+                    wrap_source(P, n, e, is(args, K_argument_list) ? key_literal(P, first) : "None", args, sc,
                                 bound, depth);
                     return;
                 }
@@ -390,7 +398,7 @@ static void walk_lambda(planner *P, TSNode n, scope *sc, const sst_word *bound, 
         uint32_t k = ts_node_named_child_count(params);
         for (uint32_t i = 0; i < k; i++) {
             TSNode p = ts_node_named_child(params, i);
-            if (is(p, "default_parameter") || is(p, "typed_default_parameter"))
+            if (is(p, K_default_parameter) || is(p, K_typed_default_parameter))
                 walk_expr(P, field(p, "value"), sc, bound, depth + 1);
         }
     }
@@ -403,7 +411,7 @@ static void walk_lambda(planner *P, TSNode n, scope *sc, const sst_word *bound, 
         uint32_t k = ts_node_named_child_count(params);
         for (uint32_t i = 0; i < k; i++) {
             TSNode p = ts_node_named_child(params, i);
-            if (is(p, "default_parameter") || is(p, "typed_default_parameter")) bind(P, b, field(p, "name"));
+            if (is(p, K_default_parameter) || is(p, K_typed_default_parameter)) bind(P, b, field(p, "name"));
         }
     }
     walk_expr(P, field(n, "body"), l, b, depth + 1);
@@ -420,12 +428,12 @@ static void walk_comprehension(planner *P, TSNode n, scope *sc, const sst_word *
     uint32_t count = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < count; i++) {
         TSNode c = ts_node_named_child(n, i);
-        if (is(c, "for_in_clause")) {
+        if (is(c, K_for_in_clause)) {
             if (first) walk_expr(P, field(c, "right"), sc, bound, depth + 1);
             else walk_expr(P, field(c, "right"), k, b, depth + 1);
             first = 0;
             bind_targets(P, b, field(c, "left"));
-        } else if (is(c, "if_clause")) {
+        } else if (is(c, K_if_clause)) {
             walk_expr(P, ts_node_named_child(c, 0), k, b, depth + 1);
         }
     }
@@ -436,13 +444,13 @@ static void walk_comprehension(planner *P, TSNode n, scope *sc, const sst_word *
 static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
 {
     if (ts_node_is_null(n) || depth > MAX_DEPTH || fail(P)) return;
-    const char *t = ts_node_type(n);
-    if (!strcmp(t, "string") || !strcmp(t, "concatenated_string") || !strcmp(t, "identifier")) return;
-    if (!strcmp(t, "call")) {
+    sst_node_kind k = sst_kind_of(n);
+    if (k == K_string || k == K_concatenated_string || k == K_identifier) return;
+    if (k == K_call) {
         walk_call(P, n, sc, bound, depth);
         return;
     }
-    if (!strcmp(t, "lambda")) {
+    if (k == K_lambda) {
         walk_lambda(P, n, sc, bound, depth);
         return;
     }
@@ -450,7 +458,7 @@ static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, in
         walk_comprehension(P, n, sc, bound, depth);
         return;
     }
-    if (P->flows && !strcmp(t, "subscript")) {
+    if (P->flows && k == K_subscript) {
         const sst_entry *e = lookup(P, sc, field(n, "value"), SST_KIND_SOURCE);
         if (e) {
             TSNode key = field(n, "subscript");
@@ -462,7 +470,7 @@ static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, in
             return;
         }
     }
-    if (P->flows && !strcmp(t, "attribute")) {
+    if (P->flows && k == K_attribute) {
         const sst_entry *e = lookup(P, sc, n, SST_KIND_SOURCE);
         if (e) {
             unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
@@ -471,12 +479,15 @@ static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, in
             return;
         }
     }
-    if (!strcmp(t, "keyword_argument") || !strcmp(t, "named_expression")) {
+    if (k == K_keyword_argument || k == K_named_expression) {
         walk_expr(P, field(n, "value"), sc, bound, depth + 1);
         return;
     }
-    uint32_t k = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < k; i++) walk_expr(P, ts_node_named_child(n, i), sc, bound, depth + 1);
+    uint32_t nk;
+    size_t base = sst_kids_push(&P->kids, n, &nk);
+    if (base == SIZE_MAX) return;
+    for (uint32_t i = 0; i < nk; i++) walk_expr(P, P->kids.v[base + i], sc, bound, depth + 1);
+    sst_kids_pop(&P->kids, base);
 }
 
 /* ---- flows -------------------------------------------------------------------- */
@@ -485,26 +496,22 @@ static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, in
  * comparisons and these builtins make values that cannot carry a tag. */
 static int flow_worthy(planner *P, TSNode v)
 {
-    static const char *const plain[] = {
-        "identifier", "integer", "float", "true", "false", "none", "ellipsis", "yield",
-        "comparison_operator", "not_operator", "boolean_operator", "conditional_expression",
-        "lambda", "parenthesized_expression", NULL};
-    const char *t = ts_node_type(v);
-    for (int i = 0; plain[i]; i++)
-        if (!strcmp(t, plain[i])) {
-            if (i == 13) { /* look through parentheses */
-                TSNode inner = ts_node_named_child(v, 0);
-                return ts_node_named_child_count(v) == 1 && flow_worthy(P, inner);
-            }
-            return 0;
-        }
-    if (!strcmp(t, "string") || !strcmp(t, "concatenated_string")) {
+    static const sst_node_kind plain[] = {
+        K_identifier, K_integer, K_float, K_true, K_false, K_none, K_ellipsis, K_yield,
+        K_comparison_operator, K_not_operator, K_boolean_operator, K_conditional_expression,
+        K_lambda, K_other};
+    sst_node_kind k = sst_kind_of(v);
+    if (k == K_parenthesized_expression)
+        return ts_node_named_child_count(v) == 1 && flow_worthy(P, ts_node_named_child(v, 0));
+    for (int i = 0; plain[i] != K_other; i++)
+        if (k == plain[i]) return 0;
+    if (k == K_string || k == K_concatenated_string) {
         /* only f-strings build new values from names */
         TSTreeCursor cur = ts_tree_cursor_new(v);
         int found = 0;
         for (;;) {
             TSNode c = ts_tree_cursor_current_node(&cur);
-            if (is(c, "interpolation")) {
+            if (is(c, K_interpolation)) {
                 found = 1;
                 break;
             }
@@ -516,7 +523,7 @@ static int flow_worthy(planner *P, TSNode v)
         ts_tree_cursor_delete(&cur);
         return found;
     }
-    if (!strcmp(t, "call")) {
+    if (k == K_call) {
         /* a third party's answer is not the user's data */
         TSNode callee = field(v, "function");
         if (lookup(P, P->flow_scope, callee, SST_KIND_EXTERNAL) || lookup(P, P->flow_scope, callee, SST_KIND_STORE))
@@ -526,7 +533,7 @@ static int flow_worthy(planner *P, TSNode v)
                                                  "zip", "iter", "type", "getattr", "next", "reversed",
                                                  "super", "object", NULL};
         TSNode fn = field(v, "function");
-        if (is(fn, "identifier")) {
+        if (is(fn, K_identifier)) {
             size_t len;
             const char *name = sst_node_text(P->src, fn, &len);
             for (int i = 0; untaggable[i]; i++)
@@ -558,7 +565,7 @@ static void walk_value(planner *P, TSNode value, scope *sc, const sst_word *boun
 
 static int plain_names(TSNode target, idlist *out, planner *P)
 {
-    if (is(target, "identifier")) {
+    if (is(target, K_identifier)) {
         uint32_t id = sst_name_of(P->an, target);
         if (id != UINT32_MAX && !sst_set_has(P->seen, id)) {
             sst_set_add(P->seen, id);
@@ -566,7 +573,7 @@ static int plain_names(TSNode target, idlist *out, planner *P)
         }
         return 1;
     }
-    if (is(target, "attribute") || is(target, "subscript")) return 0;
+    if (is(target, K_attribute) || is(target, K_subscript)) return 0;
     uint32_t n = ts_node_named_child_count(target);
     int all = 1;
     for (uint32_t i = 0; i < n; i++) all &= plain_names(ts_node_named_child(target, i), out, P);
@@ -582,11 +589,11 @@ static void walk_assignment(planner *P, TSNode a, scope *sc, sst_word *bound, in
     idlist targets = {0};
     for (;;) {
         TSNode left = field(node, "left");
-        if (!is(left, "identifier") && !is(left, "attribute") && !is(left, "subscript")) {
+        if (!is(left, K_identifier) && !is(left, K_attribute) && !is(left, K_subscript)) {
             unpack = 1;
             plain_names(left, &targets, P);
         }
-        if (!is(value, "assignment")) break;
+        if (!is(value, K_assignment)) break;
         node = value;
         value = field(node, "right");
     }
@@ -595,7 +602,7 @@ static void walk_assignment(planner *P, TSNode a, scope *sc, sst_word *bound, in
         free(targets.v);
         return;
     }
-    if (unpack && P->flows && sc->kind != SCOPE_CLASS && targets.n && !is(value, "yield")) {
+    if (unpack && P->flows && sc->kind != SCOPE_CLASS && targets.n && !is(value, K_yield)) {
         walk_expr(P, value, sc, bound, depth + 1);
         idlist srcs = data_reads(P, value, sc, 1, NULL);
         if (srcs.n) {
@@ -610,14 +617,14 @@ static void walk_assignment(planner *P, TSNode a, scope *sc, sst_word *bound, in
         walk_value(P, value, sc, bound, depth);
     }
     free(targets.v);
-    for (node = a; is(node, "assignment"); node = field(node, "right")) bind_targets(P, bound, field(node, "left"));
+    for (node = a; is(node, K_assignment); node = field(node, "right")) bind_targets(P, bound, field(node, "left"));
 }
 
 static void walk_augmented(planner *P, TSNode a, scope *sc, sst_word *bound, int depth)
 {
     TSNode left = field(a, "left"), value = field(a, "right");
-    int tracked = P->flows && sc->kind != SCOPE_CLASS && is(left, "identifier") && !is(value, "integer") &&
-                  !is(value, "float") && !is(value, "yield");
+    int tracked = P->flows && sc->kind != SCOPE_CLASS && is(left, K_identifier) && !is(value, K_integer) &&
+                  !is(value, K_float) && !is(value, K_yield);
     if (!tracked) {
         walk_expr(P, value, sc, bound, depth + 1);
         return;
@@ -636,23 +643,64 @@ static void walk_augmented(planner *P, TSNode a, scope *sc, sst_word *bound, int
 /* ---- statements ------------------------------------------------------------- */
 
 static int walk_block(planner *P, TSNode block, scope *sc, sst_word *bound, pending_params *pp, int depth);
+static int is_simple_statement(TSNode s);
+static TSNode header_of(TSNode stmt);
+
+/* Whether some statement of BLOCK can carry pending params (see place_params). */
+static int can_carry(planner *P, TSNode block, const sst_word *names, int depth)
+{
+    uint32_t n = ts_node_named_child_count(block);
+    for (uint32_t i = 0; i < n && depth < MAX_DEPTH; i++) {
+        TSNode s = ts_node_named_child(block, i);
+        if (is(s, K_comment)) continue;
+        if (is_simple_statement(s) || !ts_node_is_null(header_of(s))) return 1;
+        if (is(s, K_try_statement) && can_carry(P, field(s, "body"), names, depth + 1)) return 1;
+        if (is(s, K_function_definition) || is(s, K_class_definition) || is(s, K_decorated_definition)) {
+            TSNode def = is(s, K_decorated_definition) ? field(s, "definition") : s;
+            uint32_t id = sst_name_of(P->an, field(def, "name"));
+            if (id != UINT32_MAX && sst_set_has(names, id)) return 0;
+        }
+    }
+    return 0;
+}
+
+static void add_line(planner *P, unsigned line)
+{
+    sst_plan *plan = P->plan;
+    unsigned *v = realloc(plan->added_lines, (plan->nadded_lines + 1) * sizeof *v);
+    if (!v) {
+        P->an->arena->failed = 1;
+        return;
+    }
+    plan->added_lines = v;
+    v[plan->nadded_lines++] = line;
+}
+
+/* The line break the file uses first, for the rare added line. */
+static const char *newline_of(const sst_source *src)
+{
+    for (size_t i = 0; i < src->text_len; i++)
+        if (src->text[i] == '\n') return i && src->text[i - 1] == '\r' ? "\r\n" : "\n";
+    return "\n";
+}
+
 static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int depth);
 
 static int is_docstring(TSNode stmt)
 {
-    if (!is(stmt, "expression_statement") || ts_node_named_child_count(stmt) != 1) return 0;
+    if (!is(stmt, K_expression_statement) || ts_node_named_child_count(stmt) != 1) return 0;
     TSNode c = ts_node_named_child(stmt, 0);
-    return is(c, "string") || is(c, "concatenated_string");
+    return is(c, K_string) || is(c, K_concatenated_string);
 }
 
 static int is_simple_statement(TSNode s)
 {
-    static const char *const simple[] = {
-        "expression_statement", "return_statement", "pass_statement", "break_statement",
-        "continue_statement", "raise_statement", "assert_statement", "import_statement",
-        "import_from_statement", "global_statement", "nonlocal_statement", "delete_statement",
-        "type_alias_statement", NULL};
-    for (int i = 0; simple[i]; i++)
+    static const sst_node_kind simple[] = {
+        K_expression_statement, K_return_statement, K_pass_statement, K_break_statement,
+        K_continue_statement, K_raise_statement, K_assert_statement, K_import_statement,
+        K_import_from_statement, K_global_statement, K_nonlocal_statement, K_delete_statement,
+        K_type_alias_statement, K_future_import_statement, K_other};
+    for (int i = 0; simple[i] != K_other; i++)
         if (is(s, simple[i])) return 1;
     return 0;
 }
@@ -660,15 +708,15 @@ static int is_simple_statement(TSNode s)
 static TSNode header_of(TSNode stmt)
 {
     TSNode none = {0};
-    if (is(stmt, "if_statement") || is(stmt, "while_statement")) return field(stmt, "condition");
-    if (is(stmt, "for_statement")) return field(stmt, "right");
-    if (is(stmt, "match_statement")) return field(stmt, "subject");
-    if (is(stmt, "with_statement")) {
+    if (is(stmt, K_if_statement) || is(stmt, K_while_statement)) return field(stmt, "condition");
+    if (is(stmt, K_for_statement)) return field(stmt, "right");
+    if (is(stmt, K_match_statement)) return field(stmt, "subject");
+    if (is(stmt, K_with_statement)) {
         TSNode clause = ts_node_named_child(stmt, 0);
-        if (!is(clause, "with_clause")) return none;
+        if (!is(clause, K_with_clause)) return none;
         TSNode item = ts_node_named_child(clause, 0);
         TSNode value = field(item, "value");
-        if (is(value, "as_pattern")) value = ts_node_named_child(value, 0);
+        if (is(value, K_as_pattern)) value = ts_node_named_child(value, 0);
         return value;
     }
     return none;
@@ -695,8 +743,8 @@ static void place_params(planner *P, TSNode stmt, pending_params *pp, int first)
         pp->active = 0;
         return;
     }
-    if (is(stmt, "function_definition") || is(stmt, "class_definition") || is(stmt, "decorated_definition")) {
-        TSNode def = is(stmt, "decorated_definition") ? field(stmt, "definition") : stmt;
+    if (is(stmt, K_function_definition) || is(stmt, K_class_definition) || is(stmt, K_decorated_definition)) {
+        TSNode def = is(stmt, K_decorated_definition) ? field(stmt, "definition") : stmt;
         uint32_t id = sst_name_of(P->an, field(def, "name"));
         if (id != UINT32_MAX && sst_set_has(pp->names, id)) pp->active = 0; /* a parameter is rebound */
     }
@@ -743,10 +791,10 @@ static int walk_if(planner *P, TSNode s, scope *sc, sst_word *bound, pending_par
     for (uint32_t i = 0; i < n; i++) {
         TSNode c = ts_node_named_child(s, i);
         TSNode body;
-        if (is(c, "elif_clause")) {
+        if (is(c, K_elif_clause)) {
             walk_expr(P, field(c, "condition"), sc, bound, depth + 1);
             body = field(c, "consequence");
-        } else if (is(c, "else_clause")) {
+        } else if (is(c, K_else_clause)) {
             has_else = 1;
             body = field(c, "body");
         } else {
@@ -775,24 +823,24 @@ static int walk_try(planner *P, TSNode s, scope *sc, sst_word *bound, pending_pa
     uint32_t n = ts_node_named_child_count(s);
     for (uint32_t i = 0; i < n; i++) {
         TSNode c = ts_node_named_child(s, i);
-        if (is(c, "finally_clause")) {
+        if (is(c, K_finally_clause)) {
             finally = c;
-        } else if (is(c, "else_clause")) {
+        } else if (is(c, K_else_clause)) {
             if (!body_term) body_term = walk_block(P, field(c, "body"), sc, body, NULL, depth + 1);
-        } else if (is(c, "except_clause") || is(c, "except_group_clause")) {
+        } else if (is(c, K_except_clause) || is(c, K_except_group_clause)) {
             sst_word *h = set_copy(P, bound);
             if (!h) return 0;
             TSNode alias = field(c, "alias"), block = {0};
             uint32_t k = ts_node_named_child_count(c);
             for (uint32_t j = 0; j < k; j++) {
                 TSNode x = ts_node_named_child(c, j);
-                if (is(x, "block")) block = x;
+                if (is(x, K_block)) block = x;
                 else if (ts_node_is_null(alias) || !ts_node_eq(x, alias)) walk_expr(P, x, sc, bound, depth + 1);
             }
             if (!ts_node_is_null(alias)) bind_targets(P, h, alias);
             int hterm = walk_block(P, block, sc, h, NULL, depth + 1);
             /* Python deletes the "as" name when the handler ends */
-            if (is(alias, "identifier")) {
+            if (is(alias, K_identifier)) {
                 uint32_t id = sst_name_of(P->an, alias);
                 if (id != UINT32_MAX) sst_set_del(h, id);
             }
@@ -822,58 +870,58 @@ static int walk_try(planner *P, TSNode s, scope *sc, sst_word *bound, pending_pa
 static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
 {
     if (depth > MAX_DEPTH || fail(P)) return 0;
-    const char *t = ts_node_type(s);
-    if (!strcmp(t, "expression_statement")) {
+    sst_node_kind k = sst_kind_of(s);
+    if (k == K_expression_statement) {
         uint32_t n = ts_node_named_child_count(s);
         for (uint32_t i = 0; i < n; i++) {
             TSNode c = ts_node_named_child(s, i);
-            if (is(c, "assignment")) walk_assignment(P, c, sc, bound, depth);
-            else if (is(c, "augmented_assignment")) walk_augmented(P, c, sc, bound, depth);
+            if (is(c, K_assignment)) walk_assignment(P, c, sc, bound, depth);
+            else if (is(c, K_augmented_assignment)) walk_augmented(P, c, sc, bound, depth);
             else walk_expr(P, c, sc, bound, depth + 1);
         }
         return 0;
     }
-    if (!strcmp(t, "return_statement")) {
+    if (k == K_return_statement) {
         TSNode v = ts_node_named_child(s, 0);
         if (!ts_node_is_null(v)) walk_value(P, v, sc, bound, depth);
         return 1;
     }
-    if (!strcmp(t, "raise_statement")) {
+    if (k == K_raise_statement) {
         uint32_t n = ts_node_named_child_count(s);
         for (uint32_t i = 0; i < n; i++) walk_expr(P, ts_node_named_child(s, i), sc, bound, depth + 1);
         return 1;
     }
-    if (!strcmp(t, "break_statement") || !strcmp(t, "continue_statement")) return 1;
-    if (!strcmp(t, "assert_statement")) {
+    if (k == K_break_statement || k == K_continue_statement) return 1;
+    if (k == K_assert_statement) {
         uint32_t n = ts_node_named_child_count(s);
         for (uint32_t i = 0; i < n; i++) walk_expr(P, ts_node_named_child(s, i), sc, bound, depth + 1);
         return 0;
     }
-    if (!strcmp(t, "import_statement") || !strcmp(t, "import_from_statement")) {
+    if (k == K_import_statement || k == K_import_from_statement) {
         uint32_t n = ts_node_named_child_count(s);
         TSNode module = field(s, "module_name");
         for (uint32_t i = 0; i < n; i++) {
             TSNode c = ts_node_named_child(s, i);
             if (!ts_node_is_null(module) && ts_node_eq(c, module)) continue;
-            if (is(c, "aliased_import")) bind(P, bound, field(c, "alias"));
-            else if (is(c, "dotted_name")) bind(P, bound, ts_node_named_child(c, 0));
+            if (is(c, K_aliased_import)) bind(P, bound, field(c, "alias"));
+            else if (is(c, K_dotted_name)) bind(P, bound, ts_node_named_child(c, 0));
         }
         return 0;
     }
-    if (!strcmp(t, "delete_statement")) {
+    if (k == K_delete_statement) {
         TSNode target = ts_node_named_child(s, 0);
-        uint32_t n = is(target, "expression_list") ? ts_node_named_child_count(target) : 1;
+        uint32_t n = is(target, K_expression_list) ? ts_node_named_child_count(target) : 1;
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = is(target, "expression_list") ? ts_node_named_child(target, i) : target;
-            uint32_t id = is(c, "identifier") ? sst_name_of(P->an, c) : UINT32_MAX;
+            TSNode c = is(target, K_expression_list) ? ts_node_named_child(target, i) : target;
+            uint32_t id = is(c, K_identifier) ? sst_name_of(P->an, c) : UINT32_MAX;
             if (id != UINT32_MAX) sst_set_del(bound, id);
         }
         return 0;
     }
-    if (!strcmp(t, "if_statement")) return walk_if(P, s, sc, bound, pp, depth);
-    if (!strcmp(t, "try_statement")) return walk_try(P, s, sc, bound, pp, depth);
-    if (!strcmp(t, "while_statement") || !strcmp(t, "for_statement")) {
-        int is_for = t[0] == 'f';
+    if (k == K_if_statement) return walk_if(P, s, sc, bound, pp, depth);
+    if (k == K_try_statement) return walk_try(P, s, sc, bound, pp, depth);
+    if (k == K_while_statement || k == K_for_statement) {
+        int is_for = k == K_for_statement;
         walk_header(P, field(s, is_for ? "right" : "condition"), (TSNode){0}, sc, bound, pp, depth);
         sst_word *b = set_copy(P, bound);
         if (!b) return 0;
@@ -889,13 +937,13 @@ static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_p
         }
         return 0;
     }
-    if (!strcmp(t, "with_statement")) {
+    if (k == K_with_statement) {
         TSNode clause = ts_node_named_child(s, 0);
         uint32_t n = ts_node_named_child_count(clause);
         for (uint32_t i = 0; i < n; i++) {
             TSNode value = field(ts_node_named_child(clause, i), "value");
             TSNode alias = {0};
-            if (is(value, "as_pattern")) {
+            if (is(value, K_as_pattern)) {
                 alias = field(value, "alias");
                 value = ts_node_named_child(value, 0);
             }
@@ -909,17 +957,17 @@ static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_p
         set_release(P, b);
         return term;
     }
-    if (!strcmp(t, "match_statement")) {
+    if (k == K_match_statement) {
         TSNode first = field(s, "subject"), last = first;
-        for (TSNode n = ts_node_next_named_sibling(first); !ts_node_is_null(n) && !is(n, "block");
+        for (TSNode n = ts_node_next_named_sibling(first); !ts_node_is_null(n) && !is(n, K_block);
              n = ts_node_next_named_sibling(n))
-            if (!is(n, "comment")) last = n;
+            if (!is(n, K_comment)) last = n;
         walk_header(P, first, last, sc, bound, pp, depth);
         TSNode body = field(s, "body");
         uint32_t n = ts_node_named_child_count(body);
         for (uint32_t i = 0; i < n; i++) {
             TSNode c = ts_node_named_child(body, i);
-            if (!is(c, "case_clause")) continue;
+            if (!is(c, K_case_clause)) continue;
             sst_word *b = set_copy(P, bound);
             if (!b) return 0;
             TSNode guard = field(c, "guard");
@@ -929,15 +977,15 @@ static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_p
         }
         return 0;
     }
-    if (!strcmp(t, "function_definition")) {
+    if (k == K_function_definition) {
         walk_function(P, s, sc, bound, depth);
         return 0;
     }
-    if (!strcmp(t, "decorated_definition")) {
+    if (k == K_decorated_definition) {
         TSNode def = field(s, "definition");
         return walk_stmt(P, def, sc, bound, NULL, depth + 1);
     }
-    if (!strcmp(t, "class_definition")) {
+    if (k == K_class_definition) {
         walk_expr(P, field(s, "superclasses"), sc, bound, depth + 1);
         scope *c = sst_scope_of(P->an, s);
         sst_word *b = c ? set_copy(P, bound) : NULL;
@@ -957,16 +1005,19 @@ static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_p
 static int walk_block(planner *P, TSNode block, scope *sc, sst_word *bound, pending_params *pp, int depth)
 {
     if (ts_node_is_null(block) || depth > MAX_DEPTH) return 0;
-    uint32_t n = ts_node_named_child_count(block);
+    uint32_t n;
+    size_t base = sst_kids_push(&P->kids, block, &n);
+    if (base == SIZE_MAX) return 0;
     int first = 1, term = 0;
     for (uint32_t i = 0; i < n && !fail(P); i++) {
-        TSNode s = ts_node_named_child(block, i);
-        if (is(s, "comment")) continue;
+        TSNode s = P->kids.v[base + i];
+        if (is(s, K_comment)) continue;
         place_params(P, s, pp, first);
         first = 0;
-        if (walk_stmt(P, s, sc, bound, is(s, "try_statement") ? pp : pp && pp->header_set ? pp : NULL, depth + 1))
+        if (walk_stmt(P, s, sc, bound, is(s, K_try_statement) ? pp : pp && pp->header_set ? pp : NULL, depth + 1))
             term = 1;
     }
+    sst_kids_pop(&P->kids, base);
     return term;
 }
 
@@ -975,11 +1026,11 @@ static int walk_block(planner *P, TSNode block, scope *sc, sst_word *bound, pend
 static int is_staticmethod(planner *P, TSNode fn)
 {
     TSNode parent = ts_node_parent(fn);
-    if (!is(parent, "decorated_definition")) return 0;
+    if (!is(parent, K_decorated_definition)) return 0;
     uint32_t n = ts_node_named_child_count(parent);
     for (uint32_t i = 0; i < n; i++) {
         TSNode d = ts_node_named_child(parent, i);
-        if (!is(d, "decorator")) continue;
+        if (!is(d, K_decorator)) continue;
         size_t len;
         const char *t = sst_node_text(P->src, d, &len);
         if (len == 13 && !memcmp(t, "@staticmethod", 13)) return 1;
@@ -990,16 +1041,16 @@ static int is_staticmethod(planner *P, TSNode fn)
 static TSNode param_name(TSNode p)
 {
     TSNode none = {0};
-    if (is(p, "identifier")) return p;
-    if (is(p, "default_parameter") || is(p, "typed_default_parameter")) {
+    if (is(p, K_identifier)) return p;
+    if (is(p, K_default_parameter) || is(p, K_typed_default_parameter)) {
         TSNode name = field(p, "name");
-        return is(name, "identifier") ? name : none;
+        return is(name, K_identifier) ? name : none;
     }
-    if (is(p, "typed_parameter")) p = ts_node_named_child(p, 0);
-    if (is(p, "identifier")) return p;
-    if (is(p, "list_splat_pattern") || is(p, "dictionary_splat_pattern")) {
+    if (is(p, K_typed_parameter)) p = ts_node_named_child(p, 0);
+    if (is(p, K_identifier)) return p;
+    if (is(p, K_list_splat_pattern) || is(p, K_dictionary_splat_pattern)) {
         TSNode c = ts_node_named_child(p, 0);
-        return is(c, "identifier") ? c : none;
+        return is(c, K_identifier) ? c : none;
     }
     return none;
 }
@@ -1010,7 +1061,7 @@ static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int
     uint32_t np = ts_node_named_child_count(params);
     for (uint32_t i = 0; i < np; i++) {
         TSNode p = ts_node_named_child(params, i);
-        if (is(p, "default_parameter") || is(p, "typed_default_parameter"))
+        if (is(p, K_default_parameter) || is(p, K_typed_default_parameter))
             walk_expr(P, field(p, "value"), sc, bound, depth + 1);
     }
     bind(P, bound, field(fn, "name"));
@@ -1069,9 +1120,21 @@ static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int
         }
     }
     free(pass.v);
+    TSNode body = field(fn, "body");
+    if (pp.active && !can_carry(P, body, names, 0)) {
+        /* Only definitions follow: give the params a line of their own. */
+        TSNode first = ts_node_named_child(body, 0);
+        while (is(first, K_comment)) first = ts_node_next_named_sibling(first);
+        if (!ts_node_is_null(first) && ts_node_start_point(first).row > ts_node_start_point(fn).row) {
+            uint32_t start = ts_node_start_byte(first), col = ts_node_start_point(first).column;
+            insertf(P, start, pp.site, "%s%s%.*s", pp.text, newline_of(P->src), (int)col, P->src->text + start - col);
+            add_line(P, ts_node_start_point(first).row + 1);
+        }
+        pp.active = 0;
+    }
     const sst_word *saved = P->class_base;
     P->class_base = NULL;
-    walk_block(P, field(fn, "body"), f, b, pp.text ? &pp : NULL, depth + 1);
+    walk_block(P, body, f, b, pp.active ? &pp : NULL, depth + 1);
     P->class_base = saved;
     set_release(P, b);
 }
@@ -1102,7 +1165,7 @@ static void plan_prologue(planner *P, TSNode root)
     TSNode first = {0}, after = {0};
     for (uint32_t i = 0; i < n; i++) {
         TSNode s = ts_node_named_child(root, i);
-        if (is(s, "comment")) continue;
+        if (is(s, K_comment)) continue;
         if (ts_node_is_null(first)) {
             first = s;
             if (is_docstring(s)) {
@@ -1110,7 +1173,7 @@ static void plan_prologue(planner *P, TSNode root)
                 continue;
             }
         }
-        if (is(s, "future_import_statement")) {
+        if (is(s, K_future_import_statement)) {
             after = s;
             continue;
         }
@@ -1132,20 +1195,15 @@ static void plan_prologue(planner *P, TSNode root)
     for (uint32_t r = row; r-- > 0;) {
         if (!line_is_free(P, r)) continue;
         unsigned site = new_site(P, SST_SITE_PROLOGUE, first, NULL);
-        insert(P, row_start(P, r), PROLOGUE " ", site);
+        uint32_t at = row_start(P, r);
+        char c = at < P->src->text_len ? P->src->text[at] : '\n';
+        insert(P, at, c == '\n' || c == '\r' ? PROLOGUE : PROLOGUE " ", site);
         return;
     }
     /* None: the one case where a line is added. */
     unsigned site = new_site(P, SST_SITE_PROLOGUE, first, NULL);
-    const char *t = P->src->text;
-    const char *nl = "\n";
-    for (size_t i = 0; i < P->src->text_len; i++)
-        if (t[i] == '\n') {
-            nl = i && t[i - 1] == '\r' ? "\r\n" : "\n";
-            break;
-        }
-    insertf(P, row_start(P, row), site, "%s%s", PROLOGUE, nl);
-    P->plan->added_line = row + 1;
+    insertf(P, row_start(P, row), site, "%s%s", PROLOGUE, newline_of(P->src));
+    add_line(P, row + 1);
 }
 
 int sst_plan_build(sst_plan *plan, sst_analysis *an, TSNode root, const sst_options *options)
@@ -1174,6 +1232,7 @@ int sst_plan_build(sst_plan *plan, sst_analysis *an, TSNode root, const sst_opti
     if (an->arena->failed) goto done;
     rc = plan->edits.out_of_order ? SST_EBUG : 0;
 done:
+    sst_kids_free(&P.kids);
     free(P.free_sets);
     return rc;
 }
@@ -1182,5 +1241,6 @@ void sst_plan_free(sst_plan *plan)
 {
     sst_edits_free(&plan->edits);
     free(plan->sites);
+    free(plan->added_lines);
     memset(plan, 0, sizeof *plan);
 }

@@ -10,7 +10,8 @@ typedef struct sst_plan {
     sst_edits edits;
     sst_site *sites;
     size_t nsites, capsites;
-    unsigned added_line;      /* 0, or the line before which the prologue added a line */
+    unsigned *added_lines;    /* original lines before which a line was added */
+    size_t nadded_lines;
     int injected;             /* something besides the prologue was planned */
 } sst_plan;
 

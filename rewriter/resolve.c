@@ -11,9 +11,9 @@
 static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf, size_t cap, int depth)
 {
     if (depth > 64 || ts_node_is_null(expr)) return 0;
-    const char *t = ts_node_type(expr);
+    sst_node_kind k = sst_kind_of(expr);
     size_t len = 0;
-    if (!strcmp(t, "identifier")) {
+    if (k == K_identifier) {
         uint32_t id = sst_name_of(an, expr);
         if (id == UINT32_MAX) return 0;
         scope *owner = sst_scope_owner(sc, id);
@@ -29,7 +29,7 @@ static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf,
             if (len + 1 > cap) return 0;
             memcpy(buf, name, len);
         }
-    } else if (!strcmp(t, "attribute")) {
+    } else if (k == K_attribute) {
         len = resolve(an, sc, ts_node_child_by_field_name(expr, "object", 6), buf, cap, depth + 1);
         if (!len) return 0;
         size_t alen;
@@ -38,7 +38,7 @@ static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf,
         buf[len++] = '.';
         memcpy(buf + len, attr, alen);
         len += alen;
-    } else if (!strcmp(t, "call")) {
+    } else if (k == K_call) {
         len = resolve(an, sc, ts_node_child_by_field_name(expr, "function", 8), buf, cap, depth + 1);
         if (!len || len + 3 > cap) return 0;
         buf[len++] = '(';
@@ -50,7 +50,7 @@ static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf,
             if (len + 1 > cap) return 0;
             memcpy(buf, e->target, len);
         }
-    } else if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(expr) == 1) {
+    } else if (k == K_parenthesized_expression && ts_node_named_child_count(expr) == 1) {
         return resolve(an, sc, ts_node_named_child(expr, 0), buf, cap, depth + 1);
     } else {
         return 0;

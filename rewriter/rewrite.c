@@ -9,6 +9,7 @@
 #include <sst/rewrite.h>
 
 #include "edits.h"
+#include "kinds.h"
 #include "parse.h"
 #include "plan.h"
 #include "scope.h"
@@ -98,6 +99,7 @@ int sst_rewrite_buffer(sst_result **out, const char *path, const char *src, size
         goto finish;
     }
 
+    sst_kinds_init();
     rc = SST_ENOMEM;
     parser = ts_parser_new();
     if (!parser) goto done;
@@ -134,15 +136,9 @@ int sst_rewrite_buffer(sst_result **out, const char *path, const char *src, size
     }
     r->ninsertions = plan.edits.n;
     r->status = SST_STATUS_INSTRUMENTED;
-    if (plan.added_line) {
-        r->added_lines = malloc(sizeof *r->added_lines);
-        if (!r->added_lines) {
-            rc = SST_ENOMEM;
-            goto done;
-        }
-        r->added_lines[0] = plan.added_line;
-        r->nadded_lines = 1;
-    }
+    r->added_lines = plan.added_lines;
+    r->nadded_lines = plan.nadded_lines;
+    plan.added_lines = NULL;
     rc = keep_sites(r, &plan);
 finish:
     if (!rc) {

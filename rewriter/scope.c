@@ -7,24 +7,25 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "kinds.h"
 #include "parse.h"
 #include "resolve.h"
 
 enum { MAX_DEPTH = 1500 };
 
-int sst_node_is(TSNode node, const char *type) { return !strcmp(ts_node_type(node), type); }
 
-static int is_comprehension(const char *t)
+
+static int is_comprehension(sst_node_kind k)
 {
-    return !strcmp(t, "list_comprehension") || !strcmp(t, "set_comprehension") ||
-           !strcmp(t, "dictionary_comprehension") || !strcmp(t, "generator_expression");
+    return k == K_list_comprehension || k == K_set_comprehension ||
+           k == K_dictionary_comprehension || k == K_generator_expression;
 }
 
 int sst_is_scope_node(TSNode node)
 {
-    const char *t = ts_node_type(node);
-    return !strcmp(t, "function_definition") || !strcmp(t, "class_definition") ||
-           !strcmp(t, "lambda") || is_comprehension(t) || !strcmp(t, "module");
+    sst_node_kind k = sst_kind_of(node);
+    return k == K_function_definition || k == K_class_definition ||
+           k == K_lambda || is_comprehension(k) || k == K_module;
 }
 
 static uint64_t scope_key(TSNode node)
@@ -84,7 +85,7 @@ static void intern_all(sst_analysis *an, TSNode root)
     TSTreeCursor cur = ts_tree_cursor_new(root);
     for (;;) {
         TSNode node = ts_tree_cursor_current_node(&cur);
-        if (ts_node_is_named(node) && sst_node_is(node, "identifier")) {
+        if (ts_node_is_named(node) && sst_node_is(node, K_identifier)) {
             size_t len;
             const char *text = sst_node_text(an->src, node, &len);
             intern(an, text, len);
@@ -165,6 +166,7 @@ const binding *sst_scope_binding(scope *sc, uint32_t name)
 
 typedef struct walker {
     sst_analysis *an;
+    sst_kids kids;
 } walker;
 
 static void walk(walker *w, TSNode node, scope *sc, int depth);
@@ -206,12 +208,12 @@ static scope *walrus_scope(scope *sc)
 static void bind_targets(walker *w, TSNode target, scope *sc, int depth)
 {
     if (depth > MAX_DEPTH) return;
-    const char *t = ts_node_type(target);
-    if (!strcmp(t, "identifier")) {
+    sst_node_kind k = sst_kind_of(target);
+    if (k == K_identifier) {
         bind_name(w, sc, target);
-    } else if (!strcmp(t, "attribute")) {
+    } else if (k == K_attribute) {
         walk(w, ts_node_child_by_field_name(target, "object", 6), sc, depth + 1);
-    } else if (!strcmp(t, "subscript")) {
+    } else if (k == K_subscript) {
         walk(w, target, sc, depth + 1);
     } else {
         /* pattern_list, tuple_pattern, list_pattern, splats, parentheses */
@@ -222,8 +224,14 @@ static void bind_targets(walker *w, TSNode target, scope *sc, int depth)
 
 static void walk_children(walker *w, TSNode node, scope *sc, int depth)
 {
-    uint32_t n = ts_node_named_child_count(node);
-    for (uint32_t i = 0; i < n; i++) walk(w, ts_node_named_child(node, i), sc, depth + 1);
+    uint32_t n;
+    size_t base = sst_kids_push(&w->kids, node, &n);
+    if (base == SIZE_MAX) {
+        w->an->arena->failed = 1;
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) walk(w, w->kids.v[base + i], sc, depth + 1);
+    sst_kids_pop(&w->kids, base);
 }
 
 static void walk_parameters(walker *w, TSNode params, scope *outer, scope *inner, int depth)
@@ -231,19 +239,19 @@ static void walk_parameters(walker *w, TSNode params, scope *outer, scope *inner
     uint32_t n = ts_node_named_child_count(params);
     for (uint32_t i = 0; i < n; i++) {
         TSNode p = ts_node_named_child(params, i);
-        const char *t = ts_node_type(p);
-        if (!strcmp(t, "identifier")) {
+        sst_node_kind k = sst_kind_of(p);
+        if (k == K_identifier) {
             bind_name(w, inner, p);
-        } else if (!strcmp(t, "default_parameter") || !strcmp(t, "typed_default_parameter")) {
+        } else if (k == K_default_parameter || k == K_typed_default_parameter) {
             bind_targets(w, ts_node_child_by_field_name(p, "name", 4), inner, depth + 1);
             walk(w, ts_node_child_by_field_name(p, "value", 5), outer, depth + 1);
-        } else if (!strcmp(t, "typed_parameter")) {
+        } else if (k == K_typed_parameter) {
             for (uint32_t k = 0; k < ts_node_named_child_count(p); k++) {
                 TSNode c = ts_node_named_child(p, k);
-                if (!sst_node_is(c, "type")) bind_targets(w, c, inner, depth + 1);
+                if (!sst_node_is(c, K_type)) bind_targets(w, c, inner, depth + 1);
             }
-        } else if (!strcmp(t, "list_splat_pattern") || !strcmp(t, "dictionary_splat_pattern") ||
-                   !strcmp(t, "tuple_pattern")) {
+        } else if (k == K_list_splat_pattern || k == K_dictionary_splat_pattern ||
+                   k == K_tuple_pattern) {
             bind_targets(w, p, inner, depth + 1);
         }
     }
@@ -265,20 +273,20 @@ static char *dotted_text(walker *w, TSNode node)
 
 static void walk_import(walker *w, TSNode node, scope *sc)
 {
-    int from = sst_node_is(node, "import_from_statement");
+    int from = sst_node_is(node, K_import_from_statement);
     const char *module = NULL;
     if (from) {
         TSNode m = ts_node_child_by_field_name(node, "module_name", 11);
-        if (sst_node_is(m, "dotted_name")) module = dotted_text(w, m);
+        if (sst_node_is(m, K_dotted_name)) module = dotted_text(w, m);
     }
     uint32_t n = ts_node_named_child_count(node);
     for (uint32_t i = 0; i < n; i++) {
         TSNode c = ts_node_named_child(node, i);
         TSNode name = c, alias = {0};
-        if (sst_node_is(c, "aliased_import")) {
+        if (sst_node_is(c, K_aliased_import)) {
             name = ts_node_child_by_field_name(c, "name", 4);
             alias = ts_node_child_by_field_name(c, "alias", 5);
-        } else if (!sst_node_is(c, "dotted_name")) {
+        } else if (!sst_node_is(c, K_dotted_name)) {
             continue;
         }
         if (from && ts_node_eq(c, ts_node_child_by_field_name(node, "module_name", 11)))
@@ -309,12 +317,12 @@ static void walk_comprehension(walker *w, TSNode node, scope *sc, int depth)
     /* Clauses first (they bind), then the body, which reads their targets. */
     for (uint32_t i = 0; i < n; i++) {
         TSNode c = ts_node_named_child(node, i);
-        if (sst_node_is(c, "for_in_clause")) {
+        if (sst_node_is(c, K_for_in_clause)) {
             bind_targets(w, ts_node_child_by_field_name(c, "left", 4), k, depth + 1);
             TSNode right = ts_node_child_by_field_name(c, "right", 5);
             walk(w, right, first ? sc : k, depth + 1);
             first = 0;
-        } else if (sst_node_is(c, "if_clause")) {
+        } else if (sst_node_is(c, K_if_clause)) {
             walk_children(w, c, k, depth + 1);
         }
     }
@@ -324,201 +332,177 @@ static void walk_comprehension(walker *w, TSNode node, scope *sc, int depth)
 static void walk(walker *w, TSNode node, scope *sc, int depth)
 {
     if (ts_node_is_null(node) || depth > MAX_DEPTH || !sc) return;
-    const char *t = ts_node_type(node);
-    switch (t[0]) {
-    case 'a':
-        if (!strcmp(t, "assignment")) {
-            TSNode left = ts_node_child_by_field_name(node, "left", 4);
-            TSNode right = ts_node_child_by_field_name(node, "right", 5);
-            bind_targets(w, left, sc, depth + 1);
-            if (sst_node_is(left, "identifier") && !ts_node_is_null(right)) {
-                uint32_t id = sst_name_of(w->an, left);
-                TSNode value = right;
-                while (sst_node_is(value, "assignment")) value = ts_node_child_by_field_name(value, "right", 5);
-                if (id != UINT32_MAX) add_candidate(w->an, sc, id, value, NULL, 0);
-            } else if (!sst_node_is(left, "identifier")) {
-                /* tuple targets and the like: their names are not resolvable */
-            }
-            walk(w, right, sc, depth + 1);
-            return;
+    sst_node_kind k = sst_kind_of(node);
+    if (k == K_assignment) {
+        TSNode left = ts_node_child_by_field_name(node, "left", 4);
+        TSNode right = ts_node_child_by_field_name(node, "right", 5);
+        bind_targets(w, left, sc, depth + 1);
+        if (sst_node_is(left, K_identifier) && !ts_node_is_null(right)) {
+            uint32_t id = sst_name_of(w->an, left);
+            TSNode value = right;
+            while (sst_node_is(value, K_assignment)) value = ts_node_child_by_field_name(value, "right", 5);
+            if (id != UINT32_MAX) add_candidate(w->an, sc, id, value, NULL, 0);
+        } else if (!sst_node_is(left, K_identifier)) {
+            /* tuple targets and the like: their names are not resolvable */
         }
-        if (!strcmp(t, "augmented_assignment")) {
-            bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
-            walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
-            return;
-        }
-        break;
-    case 'c':
-        if (!strcmp(t, "class_definition")) {
-            TSNode name = ts_node_child_by_field_name(node, "name", 4);
-            bind_name(w, sc, name);
-            uint32_t id = sst_name_of(w->an, name);
-            TSNode none = {0};
-            if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
-            walk(w, ts_node_child_by_field_name(node, "superclasses", 12), sc, depth + 1);
-            scope *c = scope_new(w->an, SCOPE_CLASS, node, sc);
-            walk(w, ts_node_child_by_field_name(node, "body", 4), c, depth + 1);
-            return;
-        }
-        break;
-    case 'd':
-        if (!strcmp(t, "delete_statement")) {
-            TSNode target = ts_node_named_child(node, 0);
-            uint32_t n = sst_node_is(target, "expression_list") ? ts_node_named_child_count(target) : 1;
-            for (uint32_t i = 0; i < n; i++) {
-                TSNode c = sst_node_is(target, "expression_list") ? ts_node_named_child(target, i) : target;
-                if (sst_node_is(c, "identifier")) {
-                    uint32_t id = sst_name_of(w->an, c);
-                    if (id != UINT32_MAX) {
-                        sst_set_add(sc->deleted, id);
-                        sst_set_add(sc->locals, id);
-                    }
-                } else {
-                    walk(w, c, sc, depth + 1);
-                }
-            }
-            return;
-        }
-        if (!strcmp(t, "dictionary_comprehension")) {
-            walk_comprehension(w, node, sc, depth);
-            return;
-        }
-        break;
-    case 'e':
-        if (!strcmp(t, "except_clause") || !strcmp(t, "except_group_clause")) {
-            TSNode alias = ts_node_child_by_field_name(node, "alias", 5);
-            if (!ts_node_is_null(alias)) bind_targets(w, alias, sc, depth + 1);
-            uint32_t n = ts_node_named_child_count(node);
-            for (uint32_t i = 0; i < n; i++) {
-                TSNode c = ts_node_named_child(node, i);
-                if (ts_node_is_null(alias) || !ts_node_eq(c, alias)) walk(w, c, sc, depth + 1);
-            }
-            return;
-        }
-        break;
-    case 'f':
-        if (!strcmp(t, "function_definition")) {
-            TSNode name = ts_node_child_by_field_name(node, "name", 4);
-            bind_name(w, sc, name);
-            uint32_t id = sst_name_of(w->an, name);
-            TSNode none = {0};
-            if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
-            scope *f = scope_new(w->an, SCOPE_FUNCTION, node, sc);
-            if (!f) return;
-            f->is_method_scope = sc->kind == SCOPE_CLASS;
-            walk_parameters(w, ts_node_child_by_field_name(node, "parameters", 10), sc, f, depth + 1);
-            walk(w, ts_node_child_by_field_name(node, "body", 4), f, depth + 1);
-            return;
-        }
-        if (!strcmp(t, "for_statement")) {
-            bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
-            walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
-            walk(w, ts_node_child_by_field_name(node, "body", 4), sc, depth + 1);
-            walk(w, ts_node_child_by_field_name(node, "alternative", 11), sc, depth + 1);
-            return;
-        }
-        if (!strcmp(t, "future_import_statement")) return;
-        break;
-    case 'g':
-        if (!strcmp(t, "global_statement")) {
-            uint32_t n = ts_node_named_child_count(node);
-            for (uint32_t i = 0; i < n; i++) {
-                uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
-                if (id != UINT32_MAX) sst_set_add(sc->declared, id);
-            }
-            return;
-        }
-        if (!strcmp(t, "generator_expression")) {
-            walk_comprehension(w, node, sc, depth);
-            return;
-        }
-        break;
-    case 'i':
-        if (!strcmp(t, "import_statement") || !strcmp(t, "import_from_statement")) {
-            walk_import(w, node, sc);
-            return;
-        }
-        break;
-    case 'l':
-        if (!strcmp(t, "lambda")) {
-            scope *l = scope_new(w->an, SCOPE_LAMBDA, node, sc);
-            if (!l) return;
-            TSNode params = ts_node_child_by_field_name(node, "parameters", 10);
-            if (!ts_node_is_null(params)) walk_parameters(w, params, sc, l, depth + 1);
-            walk(w, ts_node_child_by_field_name(node, "body", 4), l, depth + 1);
-            return;
-        }
-        if (!strcmp(t, "list_comprehension")) {
-            walk_comprehension(w, node, sc, depth);
-            return;
-        }
-        break;
-    case 'n':
-        if (!strcmp(t, "named_expression")) {
-            bind_targets(w, ts_node_child_by_field_name(node, "name", 4), walrus_scope(sc), depth + 1);
-            walk(w, ts_node_child_by_field_name(node, "value", 5), sc, depth + 1);
-            return;
-        }
-        if (!strcmp(t, "nonlocal_statement")) {
-            uint32_t n = ts_node_named_child_count(node);
-            for (uint32_t i = 0; i < n; i++) {
-                uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
-                if (id != UINT32_MAX) sst_set_add(sc->declared, id);
-            }
-            return;
-        }
-        break;
-    case 's':
-        if (!strcmp(t, "set_comprehension")) {
-            walk_comprehension(w, node, sc, depth);
-            return;
-        }
-        break;
-    case 'w':
-        if (!strcmp(t, "with_item")) {
-            TSNode value = ts_node_child_by_field_name(node, "value", 5);
-            if (sst_node_is(value, "as_pattern")) {
-                TSNode expr = ts_node_named_child(value, 0);
-                TSNode alias = ts_node_child_by_field_name(value, "alias", 5);
-                walk(w, expr, sc, depth + 1);
-                if (!ts_node_is_null(alias)) {
-                    TSNode target = ts_node_named_child(alias, 0);
-                    if (ts_node_is_null(target)) target = alias;
-                    bind_targets(w, target, sc, depth + 1);
-                    if (sst_node_is(target, "identifier")) {
-                        uint32_t id = sst_name_of(w->an, target);
-                        if (id != UINT32_MAX) add_candidate(w->an, sc, id, expr, NULL, 0);
-                    }
-                }
-                return;
-            }
-        }
-        break;
+        walk(w, right, sc, depth + 1);
+        return;
     }
-    if (!strcmp(t, "case_pattern")) {
+    if (k == K_augmented_assignment) {
+        bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
+        walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
+        return;
+    }
+    if (k == K_class_definition) {
+        TSNode name = ts_node_child_by_field_name(node, "name", 4);
+        bind_name(w, sc, name);
+        uint32_t id = sst_name_of(w->an, name);
+        TSNode none = {0};
+        if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
+        walk(w, ts_node_child_by_field_name(node, "superclasses", 12), sc, depth + 1);
+        scope *c = scope_new(w->an, SCOPE_CLASS, node, sc);
+        walk(w, ts_node_child_by_field_name(node, "body", 4), c, depth + 1);
+        return;
+    }
+    if (k == K_delete_statement) {
+        TSNode target = ts_node_named_child(node, 0);
+        uint32_t n = sst_node_is(target, K_expression_list) ? ts_node_named_child_count(target) : 1;
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = sst_node_is(target, K_expression_list) ? ts_node_named_child(target, i) : target;
+            if (sst_node_is(c, K_identifier)) {
+                uint32_t id = sst_name_of(w->an, c);
+                if (id != UINT32_MAX) {
+                    sst_set_add(sc->deleted, id);
+                    sst_set_add(sc->locals, id);
+                }
+            } else {
+                walk(w, c, sc, depth + 1);
+            }
+        }
+        return;
+    }
+    if (k == K_dictionary_comprehension) {
+        walk_comprehension(w, node, sc, depth);
+        return;
+    }
+    if (k == K_except_clause || k == K_except_group_clause) {
+        TSNode alias = ts_node_child_by_field_name(node, "alias", 5);
+        if (!ts_node_is_null(alias)) bind_targets(w, alias, sc, depth + 1);
+        uint32_t n = ts_node_named_child_count(node);
+        for (uint32_t i = 0; i < n; i++) {
+            TSNode c = ts_node_named_child(node, i);
+            if (ts_node_is_null(alias) || !ts_node_eq(c, alias)) walk(w, c, sc, depth + 1);
+        }
+        return;
+    }
+    if (k == K_function_definition) {
+        TSNode name = ts_node_child_by_field_name(node, "name", 4);
+        bind_name(w, sc, name);
+        uint32_t id = sst_name_of(w->an, name);
+        TSNode none = {0};
+        if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
+        scope *f = scope_new(w->an, SCOPE_FUNCTION, node, sc);
+        if (!f) return;
+        f->is_method_scope = sc->kind == SCOPE_CLASS;
+        walk_parameters(w, ts_node_child_by_field_name(node, "parameters", 10), sc, f, depth + 1);
+        walk(w, ts_node_child_by_field_name(node, "body", 4), f, depth + 1);
+        return;
+    }
+    if (k == K_for_statement) {
+        bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
+        walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
+        walk(w, ts_node_child_by_field_name(node, "body", 4), sc, depth + 1);
+        walk(w, ts_node_child_by_field_name(node, "alternative", 11), sc, depth + 1);
+        return;
+    }
+    if (k == K_future_import_statement) return;
+    if (k == K_global_statement) {
+        uint32_t n = ts_node_named_child_count(node);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
+            if (id != UINT32_MAX) sst_set_add(sc->declared, id);
+        }
+        return;
+    }
+    if (k == K_generator_expression) {
+        walk_comprehension(w, node, sc, depth);
+        return;
+    }
+    if (k == K_import_statement || k == K_import_from_statement) {
+        walk_import(w, node, sc);
+        return;
+    }
+    if (k == K_lambda) {
+        scope *l = scope_new(w->an, SCOPE_LAMBDA, node, sc);
+        if (!l) return;
+        TSNode params = ts_node_child_by_field_name(node, "parameters", 10);
+        if (!ts_node_is_null(params)) walk_parameters(w, params, sc, l, depth + 1);
+        walk(w, ts_node_child_by_field_name(node, "body", 4), l, depth + 1);
+        return;
+    }
+    if (k == K_list_comprehension) {
+        walk_comprehension(w, node, sc, depth);
+        return;
+    }
+    if (k == K_named_expression) {
+        bind_targets(w, ts_node_child_by_field_name(node, "name", 4), walrus_scope(sc), depth + 1);
+        walk(w, ts_node_child_by_field_name(node, "value", 5), sc, depth + 1);
+        return;
+    }
+    if (k == K_nonlocal_statement) {
+        uint32_t n = ts_node_named_child_count(node);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
+            if (id != UINT32_MAX) sst_set_add(sc->declared, id);
+        }
+        return;
+    }
+    if (k == K_set_comprehension) {
+        walk_comprehension(w, node, sc, depth);
+        return;
+    }
+    if (k == K_with_item) {
+        TSNode value = ts_node_child_by_field_name(node, "value", 5);
+        if (sst_node_is(value, K_as_pattern)) {
+            TSNode expr = ts_node_named_child(value, 0);
+            TSNode alias = ts_node_child_by_field_name(value, "alias", 5);
+            walk(w, expr, sc, depth + 1);
+            if (!ts_node_is_null(alias)) {
+                TSNode target = ts_node_named_child(alias, 0);
+                if (ts_node_is_null(target)) target = alias;
+                bind_targets(w, target, sc, depth + 1);
+                if (sst_node_is(target, K_identifier)) {
+                    uint32_t id = sst_name_of(w->an, target);
+                    if (id != UINT32_MAX) add_candidate(w->an, sc, id, expr, NULL, 0);
+                }
+            }
+            return;
+        }
+    }
+    if (k == K_case_pattern) {
         /* Capture patterns bind; treat every plain name in a pattern as bound. */
         uint32_t n = ts_node_named_child_count(node);
         for (uint32_t i = 0; i < n; i++) {
             TSNode c = ts_node_named_child(node, i);
-            if (sst_node_is(c, "identifier")) bind_name(w, sc, c);
+            if (sst_node_is(c, K_identifier)) bind_name(w, sc, c);
             else walk(w, c, sc, depth + 1);
         }
         return;
     }
-    if (!strcmp(t, "keyword_pattern") || !strcmp(t, "as_pattern")) {
+    if (k == K_keyword_pattern || k == K_as_pattern) {
         uint32_t n = ts_node_named_child_count(node);
         for (uint32_t i = 0; i < n; i++) {
             TSNode c = ts_node_named_child(node, i);
-            if (sst_node_is(c, "identifier") || sst_node_is(c, "as_pattern_target")) bind_targets(w, c, sc, depth + 1);
+            if (sst_node_is(c, K_identifier) || sst_node_is(c, K_as_pattern_target)) bind_targets(w, c, sc, depth + 1);
             else walk(w, c, sc, depth + 1);
         }
         return;
     }
-    if (!strcmp(t, "splat_pattern") || !strcmp(t, "dict_pattern")) {
+    if (k == K_splat_pattern || k == K_dict_pattern) {
         uint32_t n = ts_node_named_child_count(node);
         for (uint32_t i = 0; i < n; i++) {
             TSNode c = ts_node_named_child(node, i);
-            if (sst_node_is(c, "identifier")) bind_name(w, sc, c);
+            if (sst_node_is(c, K_identifier)) bind_name(w, sc, c);
             else walk(w, c, sc, depth + 1);
         }
         return;
@@ -561,7 +545,7 @@ static void resolve_candidates(sst_analysis *an)
     for (size_t i = 0; i < an->ncands; i++) {
         bind_candidate *c = &an->cands[i];
         if (c->import_path || c->is_definition) continue;
-        if (sst_node_is(c->value, "none")) continue; /* "client = None" until set up */
+        if (sst_node_is(c->value, K_none)) continue; /* "client = None" until set up */
         size_t len = sst_resolve(an, c->scope, c->value, buf, sizeof buf);
         if (len) {
             const char *path = sst_arena_strndup(an->arena, buf, len);
@@ -583,8 +567,9 @@ int sst_analysis_build(sst_analysis *an, sst_arena *arena, const sst_source *src
     an->nwords = (an->nnames + 63) / 64 + 1;
     an->module = scope_new(an, SCOPE_MODULE, root, NULL);
     if (!an->module) return SST_ENOMEM;
-    walker w = {an};
+    walker w = {an, {0}};
     walk_children(&w, root, an->module, 0);
+    sst_kids_free(&w.kids);
     resolve_candidates(an);
     return arena->failed ? SST_ENOMEM : 0;
 }

@@ -9,6 +9,7 @@
 #include <uthash.h>
 
 #include "arena.h"
+#include "kinds.h"
 #include "source.h"
 
 typedef uint64_t sst_word;
@@ -97,6 +98,9 @@ static inline void sst_set_add(sst_word *set, uint32_t id) { set[id >> 6] |= (ss
 static inline void sst_set_del(sst_word *set, uint32_t id) { set[id >> 6] &= ~((sst_word)1 << (id & 63)); }
 
 int sst_is_scope_node(TSNode node);
-int sst_node_is(TSNode node, const char *type);
+static inline int sst_node_is(TSNode node, sst_node_kind kind)
+{
+    return !ts_node_is_null(node) && sst_kind_of(node) == kind;
+}
 
 #endif

@@ -3,7 +3,6 @@
 #include "kinds.h"
 
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 const TSLanguage *tree_sitter_python(void);
@@ -91,24 +90,59 @@ static const char *const kind_names[K_count] = {
     [K_not_operator] = "not_operator",
     [K_pass_statement] = "pass_statement",
     [K_type_alias_statement] = "type_alias_statement",
+    [K_string_start] = "string_start",
+    [K_op_ne] = "<>",
+    [K_comma] = ",",
+    [K_colon] = ":",
+    [K_print_statement] = "print_statement",
+    [K_exec_statement] = "exec_statement",
 };
 
-enum { MAX_SYMBOLS = 1024 };
-static uint8_t table[MAX_SYMBOLS];
+static const char *const field_names[F_count] = {
+    [F_alias] = "alias",
+    [F_alternative] = "alternative",
+    [F_arguments] = "arguments",
+    [F_attribute] = "attribute",
+    [F_body] = "body",
+    [F_condition] = "condition",
+    [F_consequence] = "consequence",
+    [F_definition] = "definition",
+    [F_expression] = "expression",
+    [F_function] = "function",
+    [F_guard] = "guard",
+    [F_left] = "left",
+    [F_module_name] = "module_name",
+    [F_name] = "name",
+    [F_object] = "object",
+    [F_parameters] = "parameters",
+    [F_right] = "right",
+    [F_subject] = "subject",
+    [F_subscript] = "subscript",
+    [F_superclasses] = "superclasses",
+    [F_value] = "value",
+};
+
+static uint8_t table[SST_MAX_SYMBOLS];
+static uint8_t fields[SST_MAX_FIELDS];
 const uint8_t *sst_kind_table = table;
+const uint8_t *sst_field_table = fields;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void build(void)
 {
     const TSLanguage *lang = tree_sitter_python();
     uint32_t n = ts_language_symbol_count(lang);
-    for (uint32_t s = 0; s < n && s < MAX_SYMBOLS; s++) {
+    for (uint32_t s = 0; s < n && s < SST_MAX_SYMBOLS; s++) {
         const char *name = ts_language_symbol_name(lang, (TSSymbol)s);
         for (int k = 1; k < K_count; k++)
             if (name && !strcmp(name, kind_names[k])) {
                 table[s] = (uint8_t)k;
                 break;
             }
+    }
+    for (int f = 1; f < F_count; f++) {
+        TSFieldId id = ts_language_field_id_for_name(lang, field_names[f], (uint32_t)strlen(field_names[f]));
+        if (id && id < SST_MAX_FIELDS) fields[id] = (uint8_t)f;
     }
 }
 
@@ -117,43 +151,3 @@ void sst_kinds_init(void)
     pthread_once(&once, build);
 }
 
-size_t sst_kids_push(sst_kids *kids, TSNode node, uint32_t *count)
-{
-    size_t base = kids->n;
-    *count = 0;
-    if (ts_node_is_null(node) || !ts_node_child_count(node)) return base;
-    if (!kids->has_cursor) {
-        kids->cursor = ts_tree_cursor_new(node);
-        kids->has_cursor = 1;
-    } else {
-        ts_tree_cursor_reset(&kids->cursor, node);
-    }
-    if (!ts_tree_cursor_goto_first_child(&kids->cursor)) return base;
-    do {
-        TSNode c = ts_tree_cursor_current_node(&kids->cursor);
-        if (!ts_node_is_named(c)) continue;
-        if (kids->n == kids->cap) {
-            size_t cap = kids->cap ? kids->cap * 2 : 256;
-            TSNode *v = realloc(kids->v, cap * sizeof *v);
-            if (!v) {
-                kids->n = base;
-                *count = 0;
-                return SIZE_MAX;
-            }
-            kids->v = v;
-            kids->cap = cap;
-        }
-        kids->v[kids->n++] = c;
-    } while (ts_tree_cursor_goto_next_sibling(&kids->cursor));
-    *count = (uint32_t)(kids->n - base);
-    return base;
-}
-
-void sst_kids_free(sst_kids *kids)
-{
-    free(kids->v);
-    if (kids->has_cursor) ts_tree_cursor_delete(&kids->cursor);
-    kids->v = NULL;
-    kids->n = kids->cap = 0;
-    kids->has_cursor = 0;
-}

@@ -92,31 +92,51 @@ typedef enum {
     K_not_operator,
     K_pass_statement,
     K_type_alias_statement,
+    K_string_start,
+    K_op_ne,
+    K_comma,
+    K_colon,
+    K_print_statement,
+    K_exec_statement,
     K_count
 } sst_node_kind;
 
-extern const uint8_t *sst_kind_table;
+/* The fields the rewriter reads, likewise. */
+typedef enum {
+    F_none = 0,
+    F_alias,
+    F_alternative,
+    F_arguments,
+    F_attribute,
+    F_body,
+    F_condition,
+    F_consequence,
+    F_definition,
+    F_expression,
+    F_function,
+    F_guard,
+    F_left,
+    F_module_name,
+    F_name,
+    F_object,
+    F_parameters,
+    F_right,
+    F_subject,
+    F_subscript,
+    F_superclasses,
+    F_value,
+    F_count
+} sst_field_kind;
+
+enum { SST_MAX_SYMBOLS = 1024, SST_MAX_FIELDS = 256 };
+extern const uint8_t *sst_kind_table;   /* by grammar symbol */
+extern const uint8_t *sst_field_table;  /* by grammar field id */
 void sst_kinds_init(void);
 
 static inline sst_node_kind sst_kind_of(TSNode node)
 {
-    return (sst_node_kind)sst_kind_table[ts_node_symbol(node)];
+    TSSymbol s = ts_node_symbol(node);
+    return s < SST_MAX_SYMBOLS ? (sst_node_kind)sst_kind_table[s] : K_other;
 }
-
-/* Named children, collected with one reusable cursor: tree-sitter's
- * ts_node_named_child(n, i) walks from the first child, so indexing in a loop
- * is quadratic. Pushes are stack-like: collect, use by index, then pop. */
-typedef struct sst_kids {
-    TSNode *v;
-    size_t n, cap;
-    TSTreeCursor cursor;
-    int has_cursor;
-} sst_kids;
-
-/* Pushes NODE's named children; returns the index of the first. *COUNT gets
- * how many. Returns SIZE_MAX when out of memory. */
-size_t sst_kids_push(sst_kids *kids, TSNode node, uint32_t *count);
-static inline void sst_kids_pop(sst_kids *kids, size_t base) { kids->n = base; }
-void sst_kids_free(sst_kids *kids);
 
 #endif

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "parse.h"
 #include "resolve.h"
 
 #define PROLOGUE "import sst_runtime as __sst__; __sst__.abi(1)"
@@ -22,7 +21,7 @@ typedef struct pending_params {
     const char *text;        /* "__sst__.params((...), ...)" */
     unsigned site;
     int active;              /* still looking for a statement to carry it */
-    TSNode header;           /* a compound statement's header expression carries it */
+    snode header;           /* a compound statement's header expression carries it */
     int header_set;
     const sst_word *names;   /* the parameters it reads */
 } pending_params;
@@ -45,18 +44,12 @@ typedef struct planner {
     size_t nfree, capfree;
     const sst_word *class_base; /* bound set where the class being walked began */
     scope *flow_scope;       /* scope of the value flow_worthy looks at */
-    sst_kids kids;
     char path[512];
 } planner;
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static TSNode field(TSNode node, const char *name)
-{
-    return ts_node_child_by_field_name(node, name, (uint32_t)strlen(name));
-}
-
-static int is(TSNode node, sst_node_kind kind) { return sst_node_is(node, kind); }
+static int is(snode node, sst_node_kind kind) { return sn_is(node, kind); }
 
 static int fail(planner *P) { return P->an->arena->failed || P->plan->edits.out_of_order; }
 
@@ -90,22 +83,22 @@ static void set_or(planner *P, sst_word *a, const sst_word *b)
     for (size_t i = 0; i < P->an->nwords; i++) a[i] |= b[i];
 }
 
-static void bind(planner *P, sst_word *bound, TSNode identifier)
+static void bind(planner *P, sst_word *bound, snode identifier)
 {
     uint32_t id = sst_name_of(P->an, identifier);
     if (id != UINT32_MAX && !sst_set_has(P->deleted_any, id)) sst_set_add(bound, id);
 }
 
-static void bind_targets(planner *P, sst_word *bound, TSNode target)
+static void bind_targets(planner *P, sst_word *bound, snode target)
 {
-    if (ts_node_is_null(target)) return;
+    if (sn_is_null(target)) return;
     if (is(target, K_identifier)) {
         bind(P, bound, target);
         return;
     }
     if (is(target, K_attribute) || is(target, K_subscript)) return;
-    uint32_t n = ts_node_named_child_count(target);
-    for (uint32_t i = 0; i < n; i++) bind_targets(P, bound, ts_node_named_child(target, i));
+    uint32_t n = sn_count(target);
+    for (uint32_t i = 0; i < n; i++) bind_targets(P, bound, sn_nth(target, i));
 }
 
 static void list_add(planner *P, idlist *l, uint32_t id)
@@ -123,7 +116,7 @@ static void list_add(planner *P, idlist *l, uint32_t id)
     l->v[l->n++] = id;
 }
 
-static unsigned new_site(planner *P, sst_site_kind kind, TSNode node, const char *path)
+static unsigned new_site(planner *P, sst_site_kind kind, snode node, const char *path)
 {
     sst_plan *plan = P->plan;
     if (plan->nsites == plan->capsites) {
@@ -136,15 +129,14 @@ static unsigned new_site(planner *P, sst_site_kind kind, TSNode node, const char
         plan->sites = v;
         plan->capsites = cap;
     }
-    TSPoint pt = ts_node_start_point(node);
-    uint32_t start = ts_node_start_byte(node);
+    uint32_t start = sn_start(node);
     unsigned col = 0;
-    for (uint32_t i = start - pt.column; i < start; i++)
+    for (uint32_t i = start - sn_col(node); i < start; i++)
         col += ((unsigned char)P->src->text[i] & 0xC0) != 0x80;
     sst_site *s = &plan->sites[plan->nsites++];
     s->id = (unsigned)plan->nsites;
     s->kind = kind;
-    s->line = pt.row + 1;
+    s->line = sn_row(node) + 1;
     s->column = col;
     s->path = path ? sst_arena_strndup(P->an->arena, path, strlen(path)) : NULL;
     if (kind != SST_SITE_PROLOGUE) plan->injected = 1;
@@ -203,7 +195,7 @@ static char *join_names(planner *P, const idlist *l, int tuple)
     return out;
 }
 
-static int is_comprehension(TSNode n)
+static int is_comprehension(snode n)
 {
     return is(n, K_list_comprehension) || is(n, K_set_comprehension) || is(n, K_dictionary_comprehension) ||
            is(n, K_generator_expression);
@@ -211,10 +203,10 @@ static int is_comprehension(TSNode n)
 
 /* ---- reads: the names an expression loads --------------------------------- */
 
-static void reads(planner *P, TSNode n, int unconditional, idlist *out, int depth)
+static void reads(planner *P, snode n, int unconditional, idlist *out, int depth)
 {
-    if (ts_node_is_null(n) || depth > MAX_DEPTH) return;
-    sst_node_kind k = sst_kind_of(n);
+    if (sn_is_null(n) || depth > MAX_DEPTH) return;
+    sst_node_kind k = sn_kind(n);
     if (k == K_identifier) {
         uint32_t id = sst_name_of(P->an, n);
         if (id != UINT32_MAX && !sst_set_has(P->seen, id)) {
@@ -224,56 +216,52 @@ static void reads(planner *P, TSNode n, int unconditional, idlist *out, int dept
         return;
     }
     if (k == K_attribute) {
-        reads(P, field(n, "object"), unconditional, out, depth + 1);
+        reads(P, sn_field(n, F_object), unconditional, out, depth + 1);
         return;
     }
     if (k == K_keyword_argument || k == K_named_expression) {
-        reads(P, field(n, "value"), unconditional, out, depth + 1);
+        reads(P, sn_field(n, F_value), unconditional, out, depth + 1);
         return;
     }
     if (k == K_lambda) return;
     if (is_comprehension(n)) {
-        uint32_t k = ts_node_named_child_count(n);
+        uint32_t k = sn_count(n);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode c = ts_node_named_child(n, i);
+            snode c = sn_nth(n, i);
             if (is(c, K_for_in_clause)) {
-                reads(P, field(c, "right"), unconditional, out, depth + 1);
+                reads(P, sn_field(c, F_right), unconditional, out, depth + 1);
                 return;
             }
         }
         return;
     }
     if (k == K_string) {
-        uint32_t k = ts_node_named_child_count(n);
+        uint32_t k = sn_count(n);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode c = ts_node_named_child(n, i);
-            if (is(c, K_interpolation)) reads(P, field(c, "expression"), unconditional, out, depth + 1);
+            snode c = sn_nth(n, i);
+            if (is(c, K_interpolation)) reads(P, sn_field(c, F_expression), unconditional, out, depth + 1);
         }
         return;
     }
     if (k == K_boolean_operator) {
-        reads(P, field(n, "left"), unconditional, out, depth + 1);
-        if (!unconditional) reads(P, field(n, "right"), unconditional, out, depth + 1);
+        reads(P, sn_field(n, F_left), unconditional, out, depth + 1);
+        if (!unconditional) reads(P, sn_field(n, F_right), unconditional, out, depth + 1);
         return;
     }
     if (k == K_conditional_expression) {
         if (unconditional) {
-            reads(P, ts_node_named_child(n, 1), unconditional, out, depth + 1);
+            reads(P, sn_nth(n, 1), unconditional, out, depth + 1);
             return;
         }
     }
     if (k == K_yield) return;
-    uint32_t nk;
-    size_t base = sst_kids_push(&P->kids, n, &nk);
-    if (base == SIZE_MAX) return;
-    for (uint32_t i = 0; i < nk; i++) reads(P, P->kids.v[base + i], unconditional, out, depth + 1);
-    sst_kids_pop(&P->kids, base);
+    SN_FOR(c, n) reads(P, c, unconditional, out, depth + 1);
 }
 
 /* The data-carrying names among the reads: not the runtime, self or cls, not
  * builtins, imports, definitions or clients; with BOUND, only names
  * certainly bound. Returns the list (caller frees its v). */
-static idlist data_reads(planner *P, TSNode n, scope *sc, int unconditional, const sst_word *bound)
+static idlist data_reads(planner *P, snode n, scope *sc, int unconditional, const sst_word *bound)
 {
     idlist all = {0}, out = {0};
     reads(P, n, unconditional, &all, 0);
@@ -298,9 +286,9 @@ static idlist data_reads(planner *P, TSNode n, scope *sc, int unconditional, con
 
 /* ---- expressions ------------------------------------------------------------ */
 
-static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth);
+static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int depth);
 
-static const sst_entry *lookup(planner *P, scope *sc, TSNode expr, sst_kind want)
+static const sst_entry *lookup(planner *P, scope *sc, snode expr, sst_kind want)
 {
     if (!sst_resolve(P->an, sc, expr, P->path, sizeof P->path)) return NULL;
     const sst_entry *e = sst_catalog_lookup(P->an->catalog, P->path);
@@ -308,14 +296,14 @@ static const sst_entry *lookup(planner *P, scope *sc, TSNode expr, sst_kind want
 }
 
 /* The raw text of a plain one-line string literal, usable as a key constant. */
-static const char *key_literal(planner *P, TSNode n)
+static const char *key_literal(planner *P, snode n)
 {
     if (!is(n, K_string)) return "None";
-    uint32_t k = ts_node_named_child_count(n);
+    uint32_t k = sn_count(n);
     for (uint32_t i = 0; i < k; i++)
-        if (is(ts_node_named_child(n, i), K_interpolation)) return "None";
+        if (is(sn_nth(n, i), K_interpolation)) return "None";
     size_t len;
-    const char *text = sst_node_text(P->src, n, &len);
+    const char *text = sn_text(P->src, n, &len);
     for (size_t i = 0; i < len; i++) {
         if (text[i] == '\n' || text[i] == '\r') return "None";
         if (text[i] == '"' || text[i] == '\'') break;
@@ -324,38 +312,38 @@ static const char *key_literal(planner *P, TSNode n)
     return sst_arena_strndup(P->an->arena, text, len);
 }
 
-static void wrap_source(planner *P, TSNode whole, const sst_entry *e, const char *key, TSNode inner,
+static void wrap_source(planner *P, snode whole, const sst_entry *e, const char *key, snode inner,
                         scope *sc, const sst_word *bound, int depth)
 {
     unsigned site = new_site(P, SST_SITE_SOURCE, whole, e->path);
-    insertf(P, ts_node_start_byte(whole), site, "__sst__.source((\"%s\", %s), ", e->path, key);
+    insertf(P, sn_start(whole), site, "__sst__.source((\"%s\", %s), ", e->path, key);
     walk_expr(P, inner, sc, bound, depth + 1);
-    insert(P, ts_node_end_byte(whole), ")", site);
+    insert(P, sn_end(whole), ")", site);
 }
 
-static int never_wrapped(planner *P, TSNode callee)
+static int never_wrapped(planner *P, snode callee)
 {
     static const char *const names[] = {"super", "locals", "globals", "vars", "eval", "exec",
                                         "__import__", "breakpoint", NULL};
     if (!is(callee, K_identifier)) return 0;
     size_t len;
-    const char *t = sst_node_text(P->src, callee, &len);
+    const char *t = sn_text(P->src, callee, &len);
     for (int i = 0; names[i]; i++)
         if (strlen(names[i]) == len && !memcmp(names[i], t, len)) return 1;
     return 0;
 }
 
-static void walk_call(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+static void walk_call(planner *P, snode n, scope *sc, const sst_word *bound, int depth)
 {
-    TSNode fn = field(n, "function"), args = field(n, "arguments");
+    snode fn = sn_field(n, F_function), args = sn_field(n, F_arguments);
     if (P->flows) {
         if (is(fn, K_attribute)) {
             size_t alen;
-            const char *attr = sst_node_text(P->src, field(fn, "attribute"), &alen);
+            const char *attr = sn_text(P->src, sn_field(fn, F_attribute), &alen);
             if ((alen == 3 && !memcmp(attr, "get", 3)) || (alen == 7 && !memcmp(attr, "getlist", 7))) {
-                const sst_entry *e = lookup(P, sc, field(fn, "object"), SST_KIND_SOURCE);
+                const sst_entry *e = lookup(P, sc, sn_field(fn, F_object), SST_KIND_SOURCE);
                 if (e) {
-                    TSNode first = ts_node_named_child(args, 0);
+                    snode first = sn_nth(args, 0);
                     wrap_source(P, n, e, is(args, K_argument_list) ? key_literal(P, first) : "None", args, sc,
                                 bound, depth);
                     return;
@@ -384,67 +372,67 @@ static void walk_call(planner *P, TSNode n, scope *sc, const sst_word *bound, in
     if (sc->kind != SCOPE_CLASS) srcs = data_reads(P, args, sc, 0, bound);
     char *tuple = join_names(P, &srcs, 1);
     free(srcs.v);
-    insertf(P, ts_node_start_byte(fn), site, "__sst__.%s(\"%s\", ", external ? "external" : "store", e->path);
+    insertf(P, sn_start(fn), site, "__sst__.%s(\"%s\", ", external ? "external" : "store", e->path);
     walk_expr(P, fn, sc, bound, depth + 1);
-    insertf(P, ts_node_end_byte(fn), site, ", %s)", tuple ? tuple : "()");
+    insertf(P, sn_end(fn), site, ", %s)", tuple ? tuple : "()");
     walk_expr(P, args, sc, bound, depth + 1);
 }
 
-static void walk_lambda(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+static void walk_lambda(planner *P, snode n, scope *sc, const sst_word *bound, int depth)
 {
     scope *l = sst_scope_of(P->an, n);
-    TSNode params = field(n, "parameters");
-    if (!ts_node_is_null(params)) {
-        uint32_t k = ts_node_named_child_count(params);
+    snode params = sn_field(n, F_parameters);
+    if (!sn_is_null(params)) {
+        uint32_t k = sn_count(params);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode p = ts_node_named_child(params, i);
+            snode p = sn_nth(params, i);
             if (is(p, K_default_parameter) || is(p, K_typed_default_parameter))
-                walk_expr(P, field(p, "value"), sc, bound, depth + 1);
+                walk_expr(P, sn_field(p, F_value), sc, bound, depth + 1);
         }
     }
     if (!l) return;
     sst_word *b = set_copy(P, bound);
     if (!b) return;
     for (size_t i = 0; i < P->an->nwords; i++) b[i] &= ~l->locals[i];
-    if (!ts_node_is_null(params)) bind_targets(P, b, params);
-    if (!ts_node_is_null(params)) {
-        uint32_t k = ts_node_named_child_count(params);
+    if (!sn_is_null(params)) bind_targets(P, b, params);
+    if (!sn_is_null(params)) {
+        uint32_t k = sn_count(params);
         for (uint32_t i = 0; i < k; i++) {
-            TSNode p = ts_node_named_child(params, i);
-            if (is(p, K_default_parameter) || is(p, K_typed_default_parameter)) bind(P, b, field(p, "name"));
+            snode p = sn_nth(params, i);
+            if (is(p, K_default_parameter) || is(p, K_typed_default_parameter)) bind(P, b, sn_field(p, F_name));
         }
     }
-    walk_expr(P, field(n, "body"), l, b, depth + 1);
+    walk_expr(P, sn_field(n, F_body), l, b, depth + 1);
     set_release(P, b);
 }
 
-static void walk_comprehension(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+static void walk_comprehension(planner *P, snode n, scope *sc, const sst_word *bound, int depth)
 {
     scope *k = sst_scope_of(P->an, n);
     sst_word *b = k ? set_copy(P, bound) : NULL;
     if (!b) return;
     for (size_t i = 0; i < P->an->nwords; i++) b[i] &= ~k->locals[i];
     int first = 1;
-    uint32_t count = ts_node_named_child_count(n);
+    uint32_t count = sn_count(n);
     for (uint32_t i = 0; i < count; i++) {
-        TSNode c = ts_node_named_child(n, i);
+        snode c = sn_nth(n, i);
         if (is(c, K_for_in_clause)) {
-            if (first) walk_expr(P, field(c, "right"), sc, bound, depth + 1);
-            else walk_expr(P, field(c, "right"), k, b, depth + 1);
+            if (first) walk_expr(P, sn_field(c, F_right), sc, bound, depth + 1);
+            else walk_expr(P, sn_field(c, F_right), k, b, depth + 1);
             first = 0;
-            bind_targets(P, b, field(c, "left"));
+            bind_targets(P, b, sn_field(c, F_left));
         } else if (is(c, K_if_clause)) {
-            walk_expr(P, ts_node_named_child(c, 0), k, b, depth + 1);
+            walk_expr(P, sn_nth(c, 0), k, b, depth + 1);
         }
     }
-    walk_expr(P, field(n, "body"), k, b, depth + 1);
+    walk_expr(P, sn_field(n, F_body), k, b, depth + 1);
     set_release(P, b);
 }
 
-static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, int depth)
+static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int depth)
 {
-    if (ts_node_is_null(n) || depth > MAX_DEPTH || fail(P)) return;
-    sst_node_kind k = sst_kind_of(n);
+    if (sn_is_null(n) || depth > MAX_DEPTH || fail(P)) return;
+    sst_node_kind k = sn_kind(n);
     if (k == K_string || k == K_concatenated_string || k == K_identifier) return;
     if (k == K_call) {
         walk_call(P, n, sc, bound, depth);
@@ -459,14 +447,14 @@ static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, in
         return;
     }
     if (P->flows && k == K_subscript) {
-        const sst_entry *e = lookup(P, sc, field(n, "value"), SST_KIND_SOURCE);
+        const sst_entry *e = lookup(P, sc, sn_field(n, F_value), SST_KIND_SOURCE);
         if (e) {
-            TSNode key = field(n, "subscript");
+            snode key = sn_field(n, F_subscript);
             unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
-            insertf(P, ts_node_start_byte(n), site, "__sst__.source((\"%s\", %s), ", e->path,
+            insertf(P, sn_start(n), site, "__sst__.source((\"%s\", %s), ", e->path,
                     key_literal(P, key));
             walk_expr(P, key, sc, bound, depth + 1);
-            insert(P, ts_node_end_byte(n), ")", site);
+            insert(P, sn_end(n), ")", site);
             return;
         }
     }
@@ -474,68 +462,57 @@ static void walk_expr(planner *P, TSNode n, scope *sc, const sst_word *bound, in
         const sst_entry *e = lookup(P, sc, n, SST_KIND_SOURCE);
         if (e) {
             unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
-            insertf(P, ts_node_start_byte(n), site, "__sst__.source((\"%s\", None), ", e->path);
-            insert(P, ts_node_end_byte(n), ")", site);
+            insertf(P, sn_start(n), site, "__sst__.source((\"%s\", None), ", e->path);
+            insert(P, sn_end(n), ")", site);
             return;
         }
     }
     if (k == K_keyword_argument || k == K_named_expression) {
-        walk_expr(P, field(n, "value"), sc, bound, depth + 1);
+        walk_expr(P, sn_field(n, F_value), sc, bound, depth + 1);
         return;
     }
-    uint32_t nk;
-    size_t base = sst_kids_push(&P->kids, n, &nk);
-    if (base == SIZE_MAX) return;
-    for (uint32_t i = 0; i < nk; i++) walk_expr(P, P->kids.v[base + i], sc, bound, depth + 1);
-    sst_kids_pop(&P->kids, base);
+    SN_FOR(c, n) walk_expr(P, c, sc, bound, depth + 1);
 }
 
 /* ---- flows -------------------------------------------------------------------- */
 
+static int has_interpolation(snode n)
+{
+    SN_FOR(c, n)
+        if (sn_is(c, K_interpolation) || has_interpolation(c)) return 1;
+    return 0;
+}
+
 /* Values that are not worth a flow: names and constants keep their identity,
  * comparisons and these builtins make values that cannot carry a tag. */
-static int flow_worthy(planner *P, TSNode v)
+static int flow_worthy(planner *P, snode v)
 {
     static const sst_node_kind plain[] = {
         K_identifier, K_integer, K_float, K_true, K_false, K_none, K_ellipsis, K_yield,
         K_comparison_operator, K_not_operator, K_boolean_operator, K_conditional_expression,
         K_lambda, K_other};
-    sst_node_kind k = sst_kind_of(v);
+    sst_node_kind k = sn_kind(v);
     if (k == K_parenthesized_expression)
-        return ts_node_named_child_count(v) == 1 && flow_worthy(P, ts_node_named_child(v, 0));
+        return sn_count(v) == 1 && flow_worthy(P, sn_nth(v, 0));
     for (int i = 0; plain[i] != K_other; i++)
         if (k == plain[i]) return 0;
     if (k == K_string || k == K_concatenated_string) {
         /* only f-strings build new values from names */
-        TSTreeCursor cur = ts_tree_cursor_new(v);
-        int found = 0;
-        for (;;) {
-            TSNode c = ts_tree_cursor_current_node(&cur);
-            if (is(c, K_interpolation)) {
-                found = 1;
-                break;
-            }
-            if (ts_tree_cursor_goto_first_child(&cur)) continue;
-            while (!ts_tree_cursor_goto_next_sibling(&cur))
-                if (!ts_tree_cursor_goto_parent(&cur)) goto done;
-        }
-    done:
-        ts_tree_cursor_delete(&cur);
-        return found;
+        return has_interpolation(v);
     }
     if (k == K_call) {
         /* a third party's answer is not the user's data */
-        TSNode callee = field(v, "function");
+        snode callee = sn_field(v, F_function);
         if (lookup(P, P->flow_scope, callee, SST_KIND_EXTERNAL) || lookup(P, P->flow_scope, callee, SST_KIND_STORE))
             return 0;
         static const char *const untaggable[] = {"len", "isinstance", "issubclass", "hasattr", "callable",
                                                  "id", "hash", "bool", "ord", "range", "enumerate",
                                                  "zip", "iter", "type", "getattr", "next", "reversed",
                                                  "super", "object", NULL};
-        TSNode fn = field(v, "function");
+        snode fn = sn_field(v, F_function);
         if (is(fn, K_identifier)) {
             size_t len;
-            const char *name = sst_node_text(P->src, fn, &len);
+            const char *name = sn_text(P->src, fn, &len);
             for (int i = 0; untaggable[i]; i++)
                 if (strlen(untaggable[i]) == len && !memcmp(untaggable[i], name, len)) return 0;
         }
@@ -544,7 +521,7 @@ static int flow_worthy(planner *P, TSNode v)
 }
 
 /* Wraps VALUE in a flow when it is worth one, walking it in between. */
-static void walk_value(planner *P, TSNode value, scope *sc, const sst_word *bound, int depth)
+static void walk_value(planner *P, snode value, scope *sc, const sst_word *bound, int depth)
 {
     P->flow_scope = sc;
     if (P->flows && sc->kind != SCOPE_CLASS && flow_worthy(P, value)) {
@@ -552,9 +529,9 @@ static void walk_value(planner *P, TSNode value, scope *sc, const sst_word *boun
         if (srcs.n) {
             char *names = join_names(P, &srcs, 0);
             unsigned site = new_site(P, SST_SITE_FLOW, value, NULL);
-            insert(P, ts_node_start_byte(value), "__sst__.flow((", site);
+            insert(P, sn_start(value), "__sst__.flow((", site);
             walk_expr(P, value, sc, bound, depth + 1);
-            insertf(P, ts_node_end_byte(value), site, "), %s)", names ? names : "");
+            insertf(P, sn_end(value), site, "), %s)", names ? names : "");
             free(srcs.v);
             return;
         }
@@ -563,7 +540,7 @@ static void walk_value(planner *P, TSNode value, scope *sc, const sst_word *boun
     walk_expr(P, value, sc, bound, depth + 1);
 }
 
-static int plain_names(TSNode target, idlist *out, planner *P)
+static int plain_names(snode target, idlist *out, planner *P)
 {
     if (is(target, K_identifier)) {
         uint32_t id = sst_name_of(P->an, target);
@@ -574,31 +551,31 @@ static int plain_names(TSNode target, idlist *out, planner *P)
         return 1;
     }
     if (is(target, K_attribute) || is(target, K_subscript)) return 0;
-    uint32_t n = ts_node_named_child_count(target);
+    uint32_t n = sn_count(target);
     int all = 1;
-    for (uint32_t i = 0; i < n; i++) all &= plain_names(ts_node_named_child(target, i), out, P);
+    for (uint32_t i = 0; i < n; i++) all &= plain_names(sn_nth(target, i), out, P);
     return all;
 }
 
-static void walk_assignment(planner *P, TSNode a, scope *sc, sst_word *bound, int depth)
+static void walk_assignment(planner *P, snode a, scope *sc, sst_word *bound, int depth)
 {
     /* a = b = value: the targets, then the value once */
-    TSNode value = field(a, "right");
+    snode value = sn_field(a, F_right);
     int unpack = 0;
-    TSNode node = a;
+    snode node = a;
     idlist targets = {0};
     for (;;) {
-        TSNode left = field(node, "left");
+        snode left = sn_field(node, F_left);
         if (!is(left, K_identifier) && !is(left, K_attribute) && !is(left, K_subscript)) {
             unpack = 1;
             plain_names(left, &targets, P);
         }
         if (!is(value, K_assignment)) break;
         node = value;
-        value = field(node, "right");
+        value = sn_field(node, F_right);
     }
     for (size_t i = 0; i < targets.n; i++) sst_set_del(P->seen, targets.v[i]);
-    if (ts_node_is_null(value)) { /* x: int */
+    if (sn_is_null(value)) { /* x: int */
         free(targets.v);
         return;
     }
@@ -608,7 +585,7 @@ static void walk_assignment(planner *P, TSNode a, scope *sc, sst_word *bound, in
         if (srcs.n) {
             char *s = join_names(P, &srcs, 1), *t = join_names(P, &targets, 0);
             unsigned site = new_site(P, SST_SITE_FLOW, a, NULL);
-            insertf(P, ts_node_end_byte(a), site, "; __sst__.derive(%s, %s)", s ? s : "()", t ? t : "");
+            insertf(P, sn_end(a), site, "; __sst__.derive(%s, %s)", s ? s : "()", t ? t : "");
         }
         free(srcs.v);
     } else if (unpack) {
@@ -617,12 +594,12 @@ static void walk_assignment(planner *P, TSNode a, scope *sc, sst_word *bound, in
         walk_value(P, value, sc, bound, depth);
     }
     free(targets.v);
-    for (node = a; is(node, K_assignment); node = field(node, "right")) bind_targets(P, bound, field(node, "left"));
+    for (node = a; is(node, K_assignment); node = sn_field(node, F_right)) bind_targets(P, bound, sn_field(node, F_left));
 }
 
-static void walk_augmented(planner *P, TSNode a, scope *sc, sst_word *bound, int depth)
+static void walk_augmented(planner *P, snode a, scope *sc, sst_word *bound, int depth)
 {
-    TSNode left = field(a, "left"), value = field(a, "right");
+    snode left = sn_field(a, F_left), value = sn_field(a, F_right);
     int tracked = P->flows && sc->kind != SCOPE_CLASS && is(left, K_identifier) && !is(value, K_integer) &&
                   !is(value, K_float) && !is(value, K_yield);
     if (!tracked) {
@@ -630,34 +607,34 @@ static void walk_augmented(planner *P, TSNode a, scope *sc, sst_word *bound, int
         return;
     }
     size_t len;
-    const char *name = sst_node_text(P->src, left, &len);
+    const char *name = sn_text(P->src, left, &len);
     unsigned site = new_site(P, SST_SITE_FLOW, a, NULL);
-    insertf(P, ts_node_start_byte(a), site, "__sst__.carry(%.*s); ", (int)len, name);
+    insertf(P, sn_start(a), site, "__sst__.carry(%.*s); ", (int)len, name);
     walk_expr(P, value, sc, bound, depth + 1);
     idlist srcs = data_reads(P, value, sc, 1, NULL);
     char *s = join_names(P, &srcs, 1);
     free(srcs.v);
-    insertf(P, ts_node_end_byte(a), site, "; __sst__.derive(%s, %.*s)", s ? s : "()", (int)len, name);
+    insertf(P, sn_end(a), site, "; __sst__.derive(%s, %.*s)", s ? s : "()", (int)len, name);
 }
 
 /* ---- statements ------------------------------------------------------------- */
 
-static int walk_block(planner *P, TSNode block, scope *sc, sst_word *bound, pending_params *pp, int depth);
-static int is_simple_statement(TSNode s);
-static TSNode header_of(TSNode stmt);
+static int walk_block(planner *P, snode block, scope *sc, sst_word *bound, pending_params *pp, int depth);
+static int is_simple_statement(snode s);
+static snode header_of(snode stmt);
 
 /* Whether some statement of BLOCK can carry pending params (see place_params). */
-static int can_carry(planner *P, TSNode block, const sst_word *names, int depth)
+static int can_carry(planner *P, snode block, const sst_word *names, int depth)
 {
-    uint32_t n = ts_node_named_child_count(block);
+    uint32_t n = sn_count(block);
     for (uint32_t i = 0; i < n && depth < MAX_DEPTH; i++) {
-        TSNode s = ts_node_named_child(block, i);
+        snode s = sn_nth(block, i);
         if (is(s, K_comment)) continue;
-        if (is_simple_statement(s) || !ts_node_is_null(header_of(s))) return 1;
-        if (is(s, K_try_statement) && can_carry(P, field(s, "body"), names, depth + 1)) return 1;
+        if (is_simple_statement(s) || !sn_is_null(header_of(s))) return 1;
+        if (is(s, K_try_statement) && can_carry(P, sn_field(s, F_body), names, depth + 1)) return 1;
         if (is(s, K_function_definition) || is(s, K_class_definition) || is(s, K_decorated_definition)) {
-            TSNode def = is(s, K_decorated_definition) ? field(s, "definition") : s;
-            uint32_t id = sst_name_of(P->an, field(def, "name"));
+            snode def = is(s, K_decorated_definition) ? sn_field(s, F_definition) : s;
+            uint32_t id = sst_name_of(P->an, sn_field(def, F_name));
             if (id != UINT32_MAX && sst_set_has(names, id)) return 0;
         }
     }
@@ -684,16 +661,16 @@ static const char *newline_of(const sst_source *src)
     return "\n";
 }
 
-static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int depth);
+static void walk_function(planner *P, snode fn, scope *sc, sst_word *bound, int depth);
 
-static int is_docstring(TSNode stmt)
+static int is_docstring(snode stmt)
 {
-    if (!is(stmt, K_expression_statement) || ts_node_named_child_count(stmt) != 1) return 0;
-    TSNode c = ts_node_named_child(stmt, 0);
+    if (!is(stmt, K_expression_statement) || sn_count(stmt) != 1) return 0;
+    snode c = sn_nth(stmt, 0);
     return is(c, K_string) || is(c, K_concatenated_string);
 }
 
-static int is_simple_statement(TSNode s)
+static int is_simple_statement(snode s)
 {
     static const sst_node_kind simple[] = {
         K_expression_statement, K_return_statement, K_pass_statement, K_break_statement,
@@ -705,67 +682,67 @@ static int is_simple_statement(TSNode s)
     return 0;
 }
 
-static TSNode header_of(TSNode stmt)
+static snode header_of(snode stmt)
 {
-    TSNode none = {0};
-    if (is(stmt, K_if_statement) || is(stmt, K_while_statement)) return field(stmt, "condition");
-    if (is(stmt, K_for_statement)) return field(stmt, "right");
-    if (is(stmt, K_match_statement)) return field(stmt, "subject");
+    snode none = {0};
+    if (is(stmt, K_if_statement) || is(stmt, K_while_statement)) return sn_field(stmt, F_condition);
+    if (is(stmt, K_for_statement)) return sn_field(stmt, F_right);
+    if (is(stmt, K_match_statement)) return sn_field(stmt, F_subject);
     if (is(stmt, K_with_statement)) {
-        TSNode clause = ts_node_named_child(stmt, 0);
+        snode clause = sn_nth(stmt, 0);
         if (!is(clause, K_with_clause)) return none;
-        TSNode item = ts_node_named_child(clause, 0);
-        TSNode value = field(item, "value");
-        if (is(value, K_as_pattern)) value = ts_node_named_child(value, 0);
+        snode item = sn_nth(clause, 0);
+        snode value = sn_field(item, F_value);
+        if (is(value, K_as_pattern)) value = sn_nth(value, 0);
         return value;
     }
     return none;
 }
 
 /* Offers STMT (in a function body, in order) to carry the pending params. */
-static void place_params(planner *P, TSNode stmt, pending_params *pp, int first)
+static void place_params(planner *P, snode stmt, pending_params *pp, int first)
 {
     if (!pp || !pp->active) return;
     if (first && is_docstring(stmt)) {
-        insertf(P, ts_node_end_byte(stmt), pp->site, "; %s", pp->text);
+        insertf(P, sn_end(stmt), pp->site, "; %s", pp->text);
         pp->active = 0;
         return;
     }
     if (is_simple_statement(stmt)) {
-        insertf(P, ts_node_start_byte(stmt), pp->site, "%s; ", pp->text);
+        insertf(P, sn_start(stmt), pp->site, "%s; ", pp->text);
         pp->active = 0;
         return;
     }
-    TSNode header = header_of(stmt);
-    if (!ts_node_is_null(header)) {
+    snode header = header_of(stmt);
+    if (!sn_is_null(header)) {
         pp->header = header;
         pp->header_set = 1;
         pp->active = 0;
         return;
     }
     if (is(stmt, K_function_definition) || is(stmt, K_class_definition) || is(stmt, K_decorated_definition)) {
-        TSNode def = is(stmt, K_decorated_definition) ? field(stmt, "definition") : stmt;
-        uint32_t id = sst_name_of(P->an, field(def, "name"));
+        snode def = is(stmt, K_decorated_definition) ? sn_field(stmt, F_definition) : stmt;
+        uint32_t id = sst_name_of(P->an, sn_field(def, F_name));
         if (id != UINT32_MAX && sst_set_has(pp->names, id)) pp->active = 0; /* a parameter is rebound */
     }
     /* try: the first statement of its body carries it (walk_block does it) */
 }
 
 /* Walks a header expression; wraps it when it carries the pending params. */
-static void walk_header(planner *P, TSNode expr, TSNode last, scope *sc, const sst_word *bound,
+static void walk_header(planner *P, snode expr, snode last, scope *sc, const sst_word *bound,
                         pending_params *pp, int depth)
 {
-    int wrap = pp && pp->header_set && ts_node_eq(pp->header, expr);
+    int wrap = pp && pp->header_set && sn_eq(pp->header, expr);
     if (wrap) {
-        insertf(P, ts_node_start_byte(expr), pp->site, "%s or (", pp->text);
+        insertf(P, sn_start(expr), pp->site, "%s or (", pp->text);
         pp->header_set = 0;
     }
     walk_expr(P, expr, sc, bound, depth + 1);
-    for (TSNode n = ts_node_next_named_sibling(expr); !ts_node_is_null(last) && !ts_node_is_null(n) &&
-                                                     ts_node_start_byte(n) <= ts_node_start_byte(last);
-         n = ts_node_next_named_sibling(n))
+    for (snode n = sn_next(expr); !sn_is_null(last) && !sn_is_null(n) &&
+                                                     sn_start(n) <= sn_start(last);
+         n = sn_next(n))
         walk_expr(P, n, sc, bound, depth + 1);
-    if (wrap) insert(P, ts_node_end_byte(ts_node_is_null(last) ? expr : last), ")", pp->site);
+    if (wrap) insert(P, sn_end(sn_is_null(last) ? expr : last), ")", pp->site);
 }
 
 static void intersect_into(planner *P, sst_word **acc, sst_word *branch)
@@ -778,25 +755,25 @@ static void intersect_into(planner *P, sst_word **acc, sst_word *branch)
     set_release(P, branch);
 }
 
-static int walk_if(planner *P, TSNode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
+static int walk_if(planner *P, snode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
 {
-    walk_header(P, field(s, "condition"), (TSNode){0}, sc, bound, pp, depth);
+    walk_header(P, sn_field(s, F_condition), (snode){0}, sc, bound, pp, depth);
     sst_word *acc = NULL;
     int has_else = 0;
     sst_word *b = set_copy(P, bound);
     if (!b) return 0;
-    if (!walk_block(P, field(s, "consequence"), sc, b, NULL, depth + 1)) intersect_into(P, &acc, b);
+    if (!walk_block(P, sn_field(s, F_consequence), sc, b, NULL, depth + 1)) intersect_into(P, &acc, b);
     else set_release(P, b);
-    uint32_t n = ts_node_named_child_count(s);
+    uint32_t n = sn_count(s);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(s, i);
-        TSNode body;
+        snode c = sn_nth(s, i);
+        snode body;
         if (is(c, K_elif_clause)) {
-            walk_expr(P, field(c, "condition"), sc, bound, depth + 1);
-            body = field(c, "consequence");
+            walk_expr(P, sn_field(c, F_condition), sc, bound, depth + 1);
+            body = sn_field(c, F_consequence);
         } else if (is(c, K_else_clause)) {
             has_else = 1;
-            body = field(c, "body");
+            body = sn_field(c, F_body);
         } else {
             continue;
         }
@@ -812,32 +789,32 @@ static int walk_if(planner *P, TSNode s, scope *sc, sst_word *bound, pending_par
     return 0;
 }
 
-static int walk_try(planner *P, TSNode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
+static int walk_try(planner *P, snode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
 {
     /* Clauses in source order: body, handlers, else (continuing from the body), finally. */
     sst_word *acc = NULL, *body = set_copy(P, bound);
     if (!body) return 0;
-    int body_term = walk_block(P, field(s, "body"), sc, body, pp, depth + 1);
+    int body_term = walk_block(P, sn_field(s, F_body), sc, body, pp, depth + 1);
     int all_leave = 1;
-    TSNode finally = {0};
-    uint32_t n = ts_node_named_child_count(s);
+    snode finally = {0};
+    uint32_t n = sn_count(s);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(s, i);
+        snode c = sn_nth(s, i);
         if (is(c, K_finally_clause)) {
             finally = c;
         } else if (is(c, K_else_clause)) {
-            if (!body_term) body_term = walk_block(P, field(c, "body"), sc, body, NULL, depth + 1);
+            if (!body_term) body_term = walk_block(P, sn_field(c, F_body), sc, body, NULL, depth + 1);
         } else if (is(c, K_except_clause) || is(c, K_except_group_clause)) {
             sst_word *h = set_copy(P, bound);
             if (!h) return 0;
-            TSNode alias = field(c, "alias"), block = {0};
-            uint32_t k = ts_node_named_child_count(c);
+            snode alias = sn_field(c, F_alias), block = {0};
+            uint32_t k = sn_count(c);
             for (uint32_t j = 0; j < k; j++) {
-                TSNode x = ts_node_named_child(c, j);
+                snode x = sn_nth(c, j);
                 if (is(x, K_block)) block = x;
-                else if (ts_node_is_null(alias) || !ts_node_eq(x, alias)) walk_expr(P, x, sc, bound, depth + 1);
+                else if (sn_is_null(alias) || !sn_eq(x, alias)) walk_expr(P, x, sc, bound, depth + 1);
             }
-            if (!ts_node_is_null(alias)) bind_targets(P, h, alias);
+            if (!sn_is_null(alias)) bind_targets(P, h, alias);
             int hterm = walk_block(P, block, sc, h, NULL, depth + 1);
             /* Python deletes the "as" name when the handler ends */
             if (is(alias, K_identifier)) {
@@ -856,10 +833,10 @@ static int walk_try(planner *P, TSNode s, scope *sc, sst_word *bound, pending_pa
         memcpy(bound, acc, P->an->nwords * sizeof *bound);
         set_release(P, acc);
     }
-    if (!ts_node_is_null(finally)) {
+    if (!sn_is_null(finally)) {
         sst_word *f = set_copy(P, bound);
         if (!f) return 0;
-        int fterm = walk_block(P, ts_node_named_child(finally, 0), sc, f, NULL, depth + 1);
+        int fterm = walk_block(P, sn_nth(finally, 0), sc, f, NULL, depth + 1);
         set_or(P, bound, f);
         set_release(P, f);
         if (fterm) return 1;
@@ -867,14 +844,14 @@ static int walk_try(planner *P, TSNode s, scope *sc, sst_word *bound, pending_pa
     return all_leave;
 }
 
-static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
+static int walk_stmt(planner *P, snode s, scope *sc, sst_word *bound, pending_params *pp, int depth)
 {
     if (depth > MAX_DEPTH || fail(P)) return 0;
-    sst_node_kind k = sst_kind_of(s);
+    sst_node_kind k = sn_kind(s);
     if (k == K_expression_statement) {
-        uint32_t n = ts_node_named_child_count(s);
+        uint32_t n = sn_count(s);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(s, i);
+            snode c = sn_nth(s, i);
             if (is(c, K_assignment)) walk_assignment(P, c, sc, bound, depth);
             else if (is(c, K_augmented_assignment)) walk_augmented(P, c, sc, bound, depth);
             else walk_expr(P, c, sc, bound, depth + 1);
@@ -882,37 +859,37 @@ static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_p
         return 0;
     }
     if (k == K_return_statement) {
-        TSNode v = ts_node_named_child(s, 0);
-        if (!ts_node_is_null(v)) walk_value(P, v, sc, bound, depth);
+        snode v = sn_nth(s, 0);
+        if (!sn_is_null(v)) walk_value(P, v, sc, bound, depth);
         return 1;
     }
     if (k == K_raise_statement) {
-        uint32_t n = ts_node_named_child_count(s);
-        for (uint32_t i = 0; i < n; i++) walk_expr(P, ts_node_named_child(s, i), sc, bound, depth + 1);
+        uint32_t n = sn_count(s);
+        for (uint32_t i = 0; i < n; i++) walk_expr(P, sn_nth(s, i), sc, bound, depth + 1);
         return 1;
     }
     if (k == K_break_statement || k == K_continue_statement) return 1;
     if (k == K_assert_statement) {
-        uint32_t n = ts_node_named_child_count(s);
-        for (uint32_t i = 0; i < n; i++) walk_expr(P, ts_node_named_child(s, i), sc, bound, depth + 1);
+        uint32_t n = sn_count(s);
+        for (uint32_t i = 0; i < n; i++) walk_expr(P, sn_nth(s, i), sc, bound, depth + 1);
         return 0;
     }
     if (k == K_import_statement || k == K_import_from_statement) {
-        uint32_t n = ts_node_named_child_count(s);
-        TSNode module = field(s, "module_name");
+        uint32_t n = sn_count(s);
+        snode module = sn_field(s, F_module_name);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(s, i);
-            if (!ts_node_is_null(module) && ts_node_eq(c, module)) continue;
-            if (is(c, K_aliased_import)) bind(P, bound, field(c, "alias"));
-            else if (is(c, K_dotted_name)) bind(P, bound, ts_node_named_child(c, 0));
+            snode c = sn_nth(s, i);
+            if (!sn_is_null(module) && sn_eq(c, module)) continue;
+            if (is(c, K_aliased_import)) bind(P, bound, sn_field(c, F_alias));
+            else if (is(c, K_dotted_name)) bind(P, bound, sn_nth(c, 0));
         }
         return 0;
     }
     if (k == K_delete_statement) {
-        TSNode target = ts_node_named_child(s, 0);
-        uint32_t n = is(target, K_expression_list) ? ts_node_named_child_count(target) : 1;
+        snode target = sn_nth(s, 0);
+        uint32_t n = is(target, K_expression_list) ? sn_count(target) : 1;
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = is(target, K_expression_list) ? ts_node_named_child(target, i) : target;
+            snode c = is(target, K_expression_list) ? sn_nth(target, i) : target;
             uint32_t id = is(c, K_identifier) ? sst_name_of(P->an, c) : UINT32_MAX;
             if (id != UINT32_MAX) sst_set_del(bound, id);
         }
@@ -922,57 +899,57 @@ static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_p
     if (k == K_try_statement) return walk_try(P, s, sc, bound, pp, depth);
     if (k == K_while_statement || k == K_for_statement) {
         int is_for = k == K_for_statement;
-        walk_header(P, field(s, is_for ? "right" : "condition"), (TSNode){0}, sc, bound, pp, depth);
+        walk_header(P, sn_field(s, is_for ? F_right : F_condition), (snode){0}, sc, bound, pp, depth);
         sst_word *b = set_copy(P, bound);
         if (!b) return 0;
-        if (is_for) bind_targets(P, b, field(s, "left"));
-        walk_block(P, field(s, "body"), sc, b, NULL, depth + 1);
+        if (is_for) bind_targets(P, b, sn_field(s, F_left));
+        walk_block(P, sn_field(s, F_body), sc, b, NULL, depth + 1);
         set_release(P, b);
-        TSNode alt = field(s, "alternative");
-        if (!ts_node_is_null(alt)) {
+        snode alt = sn_field(s, F_alternative);
+        if (!sn_is_null(alt)) {
             b = set_copy(P, bound);
             if (!b) return 0;
-            walk_block(P, field(alt, "body"), sc, b, NULL, depth + 1);
+            walk_block(P, sn_field(alt, F_body), sc, b, NULL, depth + 1);
             set_release(P, b);
         }
         return 0;
     }
     if (k == K_with_statement) {
-        TSNode clause = ts_node_named_child(s, 0);
-        uint32_t n = ts_node_named_child_count(clause);
+        snode clause = sn_nth(s, 0);
+        uint32_t n = sn_count(clause);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode value = field(ts_node_named_child(clause, i), "value");
-            TSNode alias = {0};
+            snode value = sn_field(sn_nth(clause, i), F_value);
+            snode alias = {0};
             if (is(value, K_as_pattern)) {
-                alias = field(value, "alias");
-                value = ts_node_named_child(value, 0);
+                alias = sn_field(value, F_alias);
+                value = sn_nth(value, 0);
             }
-            if (i == 0) walk_header(P, value, (TSNode){0}, sc, bound, pp, depth);
+            if (i == 0) walk_header(P, value, (snode){0}, sc, bound, pp, depth);
             else walk_expr(P, value, sc, bound, depth + 1);
-            if (!ts_node_is_null(alias)) bind_targets(P, bound, ts_node_named_child(alias, 0));
+            if (!sn_is_null(alias)) bind_targets(P, bound, sn_nth(alias, 0));
         }
         sst_word *b = set_copy(P, bound);
         if (!b) return 0;
-        int term = walk_block(P, field(s, "body"), sc, b, NULL, depth + 1);
+        int term = walk_block(P, sn_field(s, F_body), sc, b, NULL, depth + 1);
         set_release(P, b);
         return term;
     }
     if (k == K_match_statement) {
-        TSNode first = field(s, "subject"), last = first;
-        for (TSNode n = ts_node_next_named_sibling(first); !ts_node_is_null(n) && !is(n, K_block);
-             n = ts_node_next_named_sibling(n))
+        snode first = sn_field(s, F_subject), last = first;
+        for (snode n = sn_next(first); !sn_is_null(n) && !is(n, K_block);
+             n = sn_next(n))
             if (!is(n, K_comment)) last = n;
         walk_header(P, first, last, sc, bound, pp, depth);
-        TSNode body = field(s, "body");
-        uint32_t n = ts_node_named_child_count(body);
+        snode body = sn_field(s, F_body);
+        uint32_t n = sn_count(body);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(body, i);
+            snode c = sn_nth(body, i);
             if (!is(c, K_case_clause)) continue;
             sst_word *b = set_copy(P, bound);
             if (!b) return 0;
-            TSNode guard = field(c, "guard");
-            if (!ts_node_is_null(guard)) walk_expr(P, guard, sc, b, depth + 1);
-            walk_block(P, field(c, "consequence"), sc, b, NULL, depth + 1);
+            snode guard = sn_field(c, F_guard);
+            if (!sn_is_null(guard)) walk_expr(P, guard, sc, b, depth + 1);
+            walk_block(P, sn_field(c, F_consequence), sc, b, NULL, depth + 1);
             set_release(P, b);
         }
         return 0;
@@ -982,89 +959,84 @@ static int walk_stmt(planner *P, TSNode s, scope *sc, sst_word *bound, pending_p
         return 0;
     }
     if (k == K_decorated_definition) {
-        TSNode def = field(s, "definition");
+        snode def = sn_field(s, F_definition);
         return walk_stmt(P, def, sc, bound, NULL, depth + 1);
     }
     if (k == K_class_definition) {
-        walk_expr(P, field(s, "superclasses"), sc, bound, depth + 1);
+        walk_expr(P, sn_field(s, F_superclasses), sc, bound, depth + 1);
         scope *c = sst_scope_of(P->an, s);
         sst_word *b = c ? set_copy(P, bound) : NULL;
         if (b) {
             const sst_word *saved = P->class_base;
             P->class_base = bound;
-            walk_block(P, field(s, "body"), c, b, NULL, depth + 1);
+            walk_block(P, sn_field(s, F_body), c, b, NULL, depth + 1);
             P->class_base = saved;
             set_release(P, b);
         }
-        bind(P, bound, field(s, "name"));
+        bind(P, bound, sn_field(s, F_name));
         return 0;
     }
     return 0;
 }
 
-static int walk_block(planner *P, TSNode block, scope *sc, sst_word *bound, pending_params *pp, int depth)
+static int walk_block(planner *P, snode block, scope *sc, sst_word *bound, pending_params *pp, int depth)
 {
-    if (ts_node_is_null(block) || depth > MAX_DEPTH) return 0;
-    uint32_t n;
-    size_t base = sst_kids_push(&P->kids, block, &n);
-    if (base == SIZE_MAX) return 0;
+    if (sn_is_null(block) || depth > MAX_DEPTH) return 0;
     int first = 1, term = 0;
-    for (uint32_t i = 0; i < n && !fail(P); i++) {
-        TSNode s = P->kids.v[base + i];
+    for (snode s = sn_first(block); !sn_is_null(s) && !fail(P); s = sn_next(s)) {
         if (is(s, K_comment)) continue;
         place_params(P, s, pp, first);
         first = 0;
         if (walk_stmt(P, s, sc, bound, is(s, K_try_statement) ? pp : pp && pp->header_set ? pp : NULL, depth + 1))
             term = 1;
     }
-    sst_kids_pop(&P->kids, base);
     return term;
 }
 
 /* ---- functions and parameters ------------------------------------------------ */
 
-static int is_staticmethod(planner *P, TSNode fn)
+static int is_staticmethod(planner *P, snode fn)
 {
-    TSNode parent = ts_node_parent(fn);
+    snode parent = sn_parent(fn);
     if (!is(parent, K_decorated_definition)) return 0;
-    uint32_t n = ts_node_named_child_count(parent);
+    uint32_t n = sn_count(parent);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode d = ts_node_named_child(parent, i);
+        snode d = sn_nth(parent, i);
         if (!is(d, K_decorator)) continue;
         size_t len;
-        const char *t = sst_node_text(P->src, d, &len);
+        const char *t = sn_text(P->src, d, &len);
         if (len == 13 && !memcmp(t, "@staticmethod", 13)) return 1;
     }
     return 0;
 }
 
-static TSNode param_name(TSNode p)
+static snode param_name(snode p)
 {
-    TSNode none = {0};
+    snode none = {0};
     if (is(p, K_identifier)) return p;
     if (is(p, K_default_parameter) || is(p, K_typed_default_parameter)) {
-        TSNode name = field(p, "name");
+        snode name = sn_field(p, F_name);
         return is(name, K_identifier) ? name : none;
     }
-    if (is(p, K_typed_parameter)) p = ts_node_named_child(p, 0);
+    if (is(p, K_typed_parameter)) p = sn_nth(p, 0);
     if (is(p, K_identifier)) return p;
     if (is(p, K_list_splat_pattern) || is(p, K_dictionary_splat_pattern)) {
-        TSNode c = ts_node_named_child(p, 0);
+        snode c = sn_nth(p, 0);
         return is(c, K_identifier) ? c : none;
     }
     return none;
 }
 
-static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int depth)
+static void walk_function(planner *P, snode fn, scope *sc, sst_word *bound, int depth)
 {
-    TSNode params = field(fn, "parameters");
-    uint32_t np = ts_node_named_child_count(params);
+    snode params = sn_field(fn, F_parameters);
+    uint32_t np = sn_count(params);
     for (uint32_t i = 0; i < np; i++) {
-        TSNode p = ts_node_named_child(params, i);
+        snode p = sn_nth(params, i);
         if (is(p, K_default_parameter) || is(p, K_typed_default_parameter))
-            walk_expr(P, field(p, "value"), sc, bound, depth + 1);
+            walk_expr(P, sn_field(p, F_value), sc, bound, depth + 1);
     }
-    bind(P, bound, field(fn, "name"));
+    bind(P, bound, sn_field(fn, F_name));
     scope *f = sst_scope_of(P->an, fn);
     const sst_word *base = sc->kind == SCOPE_CLASS && P->class_base ? P->class_base : bound;
     sst_word *b = f ? set_copy(P, base) : NULL;
@@ -1075,8 +1047,8 @@ static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int
     idlist pass = {0};
     int skip_first = f->is_method_scope && !is_staticmethod(P, fn);
     for (uint32_t i = 0; i < np; i++) {
-        TSNode name = param_name(ts_node_named_child(params, i));
-        if (ts_node_is_null(name)) continue;
+        snode name = param_name(sn_nth(params, i));
+        if (sn_is_null(name)) continue;
         bind(P, b, name);
         uint32_t id = sst_name_of(P->an, name);
         if (skip_first) {
@@ -1120,15 +1092,15 @@ static void walk_function(planner *P, TSNode fn, scope *sc, sst_word *bound, int
         }
     }
     free(pass.v);
-    TSNode body = field(fn, "body");
+    snode body = sn_field(fn, F_body);
     if (pp.active && !can_carry(P, body, names, 0)) {
         /* Only definitions follow: give the params a line of their own. */
-        TSNode first = ts_node_named_child(body, 0);
-        while (is(first, K_comment)) first = ts_node_next_named_sibling(first);
-        if (!ts_node_is_null(first) && ts_node_start_point(first).row > ts_node_start_point(fn).row) {
-            uint32_t start = ts_node_start_byte(first), col = ts_node_start_point(first).column;
+        snode first = sn_nth(body, 0);
+        while (is(first, K_comment)) first = sn_next(first);
+        if (!sn_is_null(first) && sn_row(first) > sn_row(fn)) {
+            uint32_t start = sn_start(first), col = sn_col(first);
             insertf(P, start, pp.site, "%s%s%.*s", pp.text, newline_of(P->src), (int)col, P->src->text + start - col);
-            add_line(P, ts_node_start_point(first).row + 1);
+            add_line(P, sn_row(first) + 1);
         }
         pp.active = 0;
     }
@@ -1159,14 +1131,14 @@ static uint32_t row_start(planner *P, uint32_t row)
     return (uint32_t)i;
 }
 
-static void plan_prologue(planner *P, TSNode root)
+static void plan_prologue(planner *P, snode root)
 {
-    uint32_t n = ts_node_named_child_count(root);
-    TSNode first = {0}, after = {0};
+    uint32_t n = sn_count(root);
+    snode first = {0}, after = {0};
     for (uint32_t i = 0; i < n; i++) {
-        TSNode s = ts_node_named_child(root, i);
+        snode s = sn_nth(root, i);
         if (is(s, K_comment)) continue;
-        if (ts_node_is_null(first)) {
+        if (sn_is_null(first)) {
             first = s;
             if (is_docstring(s)) {
                 after = s;
@@ -1179,19 +1151,19 @@ static void plan_prologue(planner *P, TSNode root)
         }
         break;
     }
-    if (ts_node_is_null(first)) return;
-    if (!ts_node_is_null(after)) {
+    if (sn_is_null(first)) return;
+    if (!sn_is_null(after)) {
         unsigned site = new_site(P, SST_SITE_PROLOGUE, after, NULL);
-        insert(P, ts_node_end_byte(after), "; " PROLOGUE, site);
+        insert(P, sn_end(after), "; " PROLOGUE, site);
         return;
     }
     if (is_simple_statement(first)) {
         unsigned site = new_site(P, SST_SITE_PROLOGUE, first, NULL);
-        insert(P, ts_node_start_byte(first), PROLOGUE "; ", site);
+        insert(P, sn_start(first), PROLOGUE "; ", site);
         return;
     }
     /* A compound first statement: use a blank or comment line above it. */
-    uint32_t row = ts_node_start_point(first).row;
+    uint32_t row = sn_row(first);
     for (uint32_t r = row; r-- > 0;) {
         if (!line_is_free(P, r)) continue;
         unsigned site = new_site(P, SST_SITE_PROLOGUE, first, NULL);
@@ -1206,8 +1178,9 @@ static void plan_prologue(planner *P, TSNode root)
     add_line(P, row + 1);
 }
 
-int sst_plan_build(sst_plan *plan, sst_analysis *an, TSNode root, const sst_options *options)
+int sst_plan_build(sst_plan *plan, sst_analysis *an, const sst_options *options)
 {
+    snode root = sst_tree_root(an->tree);
     memset(plan, 0, sizeof *plan);
     planner P = {0};
     P.an = an;
@@ -1232,7 +1205,6 @@ int sst_plan_build(sst_plan *plan, sst_analysis *an, TSNode root, const sst_opti
     if (an->arena->failed) goto done;
     rc = plan->edits.out_of_order ? SST_EBUG : 0;
 done:
-    sst_kids_free(&P.kids);
     free(P.free_sets);
     return rc;
 }

@@ -15,7 +15,7 @@ typedef struct sst_plan {
     int injected;             /* something besides the prologue was planned */
 } sst_plan;
 
-int sst_plan_build(sst_plan *plan, sst_analysis *an, TSNode root, const sst_options *options);
+int sst_plan_build(sst_plan *plan, sst_analysis *an, const sst_options *options);
 void sst_plan_free(sst_plan *plan);
 
 #endif

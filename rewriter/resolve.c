@@ -6,12 +6,11 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "parse.h"
 
-static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf, size_t cap, int depth)
+static size_t resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, size_t cap, int depth)
 {
-    if (depth > 64 || ts_node_is_null(expr)) return 0;
-    sst_node_kind k = sst_kind_of(expr);
+    if (depth > 64 || sn_is_null(expr)) return 0;
+    sst_node_kind k = sn_kind(expr);
     size_t len = 0;
     if (k == K_identifier) {
         uint32_t id = sst_name_of(an, expr);
@@ -30,16 +29,16 @@ static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf,
             memcpy(buf, name, len);
         }
     } else if (k == K_attribute) {
-        len = resolve(an, sc, ts_node_child_by_field_name(expr, "object", 6), buf, cap, depth + 1);
+        len = resolve(an, sc, sn_field(expr, F_object), buf, cap, depth + 1);
         if (!len) return 0;
         size_t alen;
-        const char *attr = sst_node_text(an->src, ts_node_child_by_field_name(expr, "attribute", 9), &alen);
+        const char *attr = sn_text(an->src, sn_field(expr, F_attribute), &alen);
         if (len + 1 + alen + 1 > cap) return 0;
         buf[len++] = '.';
         memcpy(buf + len, attr, alen);
         len += alen;
     } else if (k == K_call) {
-        len = resolve(an, sc, ts_node_child_by_field_name(expr, "function", 8), buf, cap, depth + 1);
+        len = resolve(an, sc, sn_field(expr, F_function), buf, cap, depth + 1);
         if (!len || len + 3 > cap) return 0;
         buf[len++] = '(';
         buf[len++] = ')';
@@ -50,8 +49,8 @@ static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf,
             if (len + 1 > cap) return 0;
             memcpy(buf, e->target, len);
         }
-    } else if (k == K_parenthesized_expression && ts_node_named_child_count(expr) == 1) {
-        return resolve(an, sc, ts_node_named_child(expr, 0), buf, cap, depth + 1);
+    } else if (k == K_parenthesized_expression && sn_count(expr) == 1) {
+        return resolve(an, sc, sn_nth(expr, 0), buf, cap, depth + 1);
     } else {
         return 0;
     }
@@ -59,7 +58,7 @@ static size_t resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf,
     return sst_catalog_has_prefix(an->catalog, buf, len) ? len : 0;
 }
 
-size_t sst_resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf, size_t cap)
+size_t sst_resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, size_t cap)
 {
     return resolve(an, sc, expr, buf, cap, 0);
 }

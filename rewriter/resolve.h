@@ -7,6 +7,6 @@
 
 /* Writes the API path EXPR stands for into BUF and returns its length, or
  * returns 0 when it resolves to nothing the catalogue knows. */
-size_t sst_resolve(const sst_analysis *an, scope *sc, TSNode expr, char *buf, size_t cap);
+size_t sst_resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, size_t cap);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sst/rewrite.h>
 
 #include "edits.h"
+#include "flat.h"
 #include "kinds.h"
 #include "parse.h"
 #include "plan.h"
@@ -67,6 +68,7 @@ int sst_rewrite_buffer(sst_result **out, const char *path, const char *src, size
     sst_arena arena;
     sst_analysis an = {0};
     sst_plan plan = {0};
+    sst_tree flat = {0};
     int analysed = 0, planned = 0;
     int rc = SST_ENOMEM;
     sst_arena_init(&arena);
@@ -99,14 +101,15 @@ int sst_rewrite_buffer(sst_result **out, const char *path, const char *src, size
         goto finish;
     }
 
-    sst_kinds_init();
     rc = SST_ENOMEM;
     parser = ts_parser_new();
     if (!parser) goto done;
     tree = sst_parse(parser, &source);
     if (!tree) goto done;
-    TSNode root = ts_tree_root_node(tree);
-    unsigned line = sst_parse_problem(root, &source, r->problem, sizeof r->problem);
+    unsigned line = sst_tree_build(&flat, ts_tree_root_node(tree), &source, r->problem, sizeof r->problem);
+    ts_tree_delete(tree);
+    tree = NULL;
+    if (line == UINT32_MAX) goto done;
     if (line) {
         r->status = SST_STATUS_UNPARSEABLE;
         r->problem_line = line;
@@ -114,10 +117,10 @@ int sst_rewrite_buffer(sst_result **out, const char *path, const char *src, size
         goto finish;
     }
 
-    rc = sst_analysis_build(&an, &arena, &source, options->catalog, root);
+    rc = sst_analysis_build(&an, &arena, &source, options->catalog, &flat);
     analysed = 1;
     if (rc) goto done;
-    rc = sst_plan_build(&plan, &an, root, options);
+    rc = sst_plan_build(&plan, &an, options);
     planned = 1;
     if (rc == SST_EBUG) {
         sst_error_set(err, rc, path, 0, "internal error: the planner produced an insertion out of order");
@@ -150,6 +153,7 @@ done:
     if (planned) sst_plan_free(&plan);
     if (analysed) sst_analysis_free(&an);
     sst_arena_free(&arena);
+    sst_tree_free(&flat);
     if (tree) ts_tree_delete(tree);
     if (parser) ts_parser_delete(parser);
     sst_source_free(&source);

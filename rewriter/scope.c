@@ -8,7 +8,6 @@
 
 #include "catalog.h"
 #include "kinds.h"
-#include "parse.h"
 #include "resolve.h"
 
 enum { MAX_DEPTH = 1500 };
@@ -21,16 +20,16 @@ static int is_comprehension(sst_node_kind k)
            k == K_dictionary_comprehension || k == K_generator_expression;
 }
 
-int sst_is_scope_node(TSNode node)
+int sst_is_scope_node(snode node)
 {
-    sst_node_kind k = sst_kind_of(node);
+    sst_node_kind k = sn_kind(node);
     return k == K_function_definition || k == K_class_definition ||
            k == K_lambda || is_comprehension(k) || k == K_module;
 }
 
-static uint64_t scope_key(TSNode node)
+static uint64_t scope_key(snode node)
 {
-    return ((uint64_t)ts_node_start_byte(node) << 16) | ts_node_symbol(node);
+    return node.id;
 }
 
 /* ---- names ---------------------------------------------------------------- */
@@ -67,10 +66,10 @@ uint32_t sst_name_lookup(const sst_analysis *an, const char *text, size_t len)
     return rec ? rec->id : UINT32_MAX;
 }
 
-uint32_t sst_name_of(const sst_analysis *an, TSNode identifier)
+uint32_t sst_name_of(const sst_analysis *an, snode identifier)
 {
     size_t len;
-    const char *text = sst_node_text(an->src, identifier, &len);
+    const char *text = sn_text(an->src, identifier, &len);
     return sst_name_lookup(an, text, len);
 }
 
@@ -80,22 +79,11 @@ const char *sst_name_text(const sst_analysis *an, uint32_t id, size_t *len)
     return an->by_id[id]->text;
 }
 
-static void intern_all(sst_analysis *an, TSNode root)
+static void intern_all(sst_analysis *an)
 {
-    TSTreeCursor cur = ts_tree_cursor_new(root);
-    for (;;) {
-        TSNode node = ts_tree_cursor_current_node(&cur);
-        if (ts_node_is_named(node) && sst_node_is(node, K_identifier)) {
-            size_t len;
-            const char *text = sst_node_text(an->src, node, &len);
-            intern(an, text, len);
-        }
-        if (ts_tree_cursor_goto_first_child(&cur)) continue;
-        while (!ts_tree_cursor_goto_next_sibling(&cur))
-            if (!ts_tree_cursor_goto_parent(&cur)) goto done;
-    }
-done:
-    ts_tree_cursor_delete(&cur);
+    const sst_tree *t = an->tree;
+    for (uint32_t i = 1; i < t->n; i++)
+        if (t->v[i].kind == K_identifier) intern(an, an->src->text + t->v[i].start, t->v[i].end - t->v[i].start);
 }
 
 sst_word *sst_set_new(const sst_analysis *an)
@@ -105,7 +93,7 @@ sst_word *sst_set_new(const sst_analysis *an)
 
 /* ---- scopes --------------------------------------------------------------- */
 
-static scope *scope_new(sst_analysis *an, scope_kind kind, TSNode node, scope *parent)
+static scope *scope_new(sst_analysis *an, scope_kind kind, snode node, scope *parent)
 {
     scope *sc = sst_arena_alloc(an->arena, sizeof *sc);
     if (!sc) return NULL;
@@ -121,7 +109,7 @@ static scope *scope_new(sst_analysis *an, scope_kind kind, TSNode node, scope *p
     return sc;
 }
 
-scope *sst_scope_of(const sst_analysis *an, TSNode node)
+scope *sst_scope_of(const sst_analysis *an, snode node)
 {
     uint64_t key = scope_key(node);
     scope *sc;
@@ -166,12 +154,11 @@ const binding *sst_scope_binding(scope *sc, uint32_t name)
 
 typedef struct walker {
     sst_analysis *an;
-    sst_kids kids;
 } walker;
 
-static void walk(walker *w, TSNode node, scope *sc, int depth);
+static void walk(walker *w, snode node, scope *sc, int depth);
 
-static void add_candidate(sst_analysis *an, scope *sc, uint32_t name, TSNode value,
+static void add_candidate(sst_analysis *an, scope *sc, uint32_t name, snode value,
                           const char *import_path, int is_definition)
 {
     if (an->ncands == an->capcands) {
@@ -192,7 +179,7 @@ static void add_candidate(sst_analysis *an, scope *sc, uint32_t name, TSNode val
     c->is_definition = is_definition;
 }
 
-static void bind_name(walker *w, scope *sc, TSNode identifier)
+static void bind_name(walker *w, scope *sc, snode identifier)
 {
     uint32_t id = sst_name_of(w->an, identifier);
     if (id != UINT32_MAX) sst_set_add(sc->locals, id);
@@ -205,50 +192,43 @@ static scope *walrus_scope(scope *sc)
     return sc;
 }
 
-static void bind_targets(walker *w, TSNode target, scope *sc, int depth)
+static void bind_targets(walker *w, snode target, scope *sc, int depth)
 {
     if (depth > MAX_DEPTH) return;
-    sst_node_kind k = sst_kind_of(target);
+    sst_node_kind k = sn_kind(target);
     if (k == K_identifier) {
         bind_name(w, sc, target);
     } else if (k == K_attribute) {
-        walk(w, ts_node_child_by_field_name(target, "object", 6), sc, depth + 1);
+        walk(w, sn_field(target, F_object), sc, depth + 1);
     } else if (k == K_subscript) {
         walk(w, target, sc, depth + 1);
     } else {
         /* pattern_list, tuple_pattern, list_pattern, splats, parentheses */
-        uint32_t n = ts_node_named_child_count(target);
-        for (uint32_t i = 0; i < n; i++) bind_targets(w, ts_node_named_child(target, i), sc, depth + 1);
+        uint32_t n = sn_count(target);
+        for (uint32_t i = 0; i < n; i++) bind_targets(w, sn_nth(target, i), sc, depth + 1);
     }
 }
 
-static void walk_children(walker *w, TSNode node, scope *sc, int depth)
+static void walk_children(walker *w, snode node, scope *sc, int depth)
 {
-    uint32_t n;
-    size_t base = sst_kids_push(&w->kids, node, &n);
-    if (base == SIZE_MAX) {
-        w->an->arena->failed = 1;
-        return;
-    }
-    for (uint32_t i = 0; i < n; i++) walk(w, w->kids.v[base + i], sc, depth + 1);
-    sst_kids_pop(&w->kids, base);
+    SN_FOR(c, node) walk(w, c, sc, depth + 1);
 }
 
-static void walk_parameters(walker *w, TSNode params, scope *outer, scope *inner, int depth)
+static void walk_parameters(walker *w, snode params, scope *outer, scope *inner, int depth)
 {
-    uint32_t n = ts_node_named_child_count(params);
+    uint32_t n = sn_count(params);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode p = ts_node_named_child(params, i);
-        sst_node_kind k = sst_kind_of(p);
+        snode p = sn_nth(params, i);
+        sst_node_kind k = sn_kind(p);
         if (k == K_identifier) {
             bind_name(w, inner, p);
         } else if (k == K_default_parameter || k == K_typed_default_parameter) {
-            bind_targets(w, ts_node_child_by_field_name(p, "name", 4), inner, depth + 1);
-            walk(w, ts_node_child_by_field_name(p, "value", 5), outer, depth + 1);
+            bind_targets(w, sn_field(p, F_name), inner, depth + 1);
+            walk(w, sn_field(p, F_value), outer, depth + 1);
         } else if (k == K_typed_parameter) {
-            for (uint32_t k = 0; k < ts_node_named_child_count(p); k++) {
-                TSNode c = ts_node_named_child(p, k);
-                if (!sst_node_is(c, K_type)) bind_targets(w, c, inner, depth + 1);
+            for (uint32_t k = 0; k < sn_count(p); k++) {
+                snode c = sn_nth(p, k);
+                if (!sn_is(c, K_type)) bind_targets(w, c, inner, depth + 1);
             }
         } else if (k == K_list_splat_pattern || k == K_dictionary_splat_pattern ||
                    k == K_tuple_pattern) {
@@ -257,10 +237,10 @@ static void walk_parameters(walker *w, TSNode params, scope *outer, scope *inner
     }
 }
 
-static char *dotted_text(walker *w, TSNode node)
+static char *dotted_text(walker *w, snode node)
 {
     size_t len;
-    const char *text = sst_node_text(w->an->src, node, &len);
+    const char *text = sn_text(w->an->src, node, &len);
     char *out = sst_arena_alloc(w->an->arena, len + 1);
     if (!out) return NULL;
     size_t k = 0;
@@ -271,29 +251,29 @@ static char *dotted_text(walker *w, TSNode node)
     return out;
 }
 
-static void walk_import(walker *w, TSNode node, scope *sc)
+static void walk_import(walker *w, snode node, scope *sc)
 {
-    int from = sst_node_is(node, K_import_from_statement);
+    int from = sn_is(node, K_import_from_statement);
     const char *module = NULL;
     if (from) {
-        TSNode m = ts_node_child_by_field_name(node, "module_name", 11);
-        if (sst_node_is(m, K_dotted_name)) module = dotted_text(w, m);
+        snode m = sn_field(node, F_module_name);
+        if (sn_is(m, K_dotted_name)) module = dotted_text(w, m);
     }
-    uint32_t n = ts_node_named_child_count(node);
+    uint32_t n = sn_count(node);
     for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(node, i);
-        TSNode name = c, alias = {0};
-        if (sst_node_is(c, K_aliased_import)) {
-            name = ts_node_child_by_field_name(c, "name", 4);
-            alias = ts_node_child_by_field_name(c, "alias", 5);
-        } else if (!sst_node_is(c, K_dotted_name)) {
+        snode c = sn_nth(node, i);
+        snode name = c, alias = {0};
+        if (sn_is(c, K_aliased_import)) {
+            name = sn_field(c, F_name);
+            alias = sn_field(c, F_alias);
+        } else if (!sn_is(c, K_dotted_name)) {
             continue;
         }
-        if (from && ts_node_eq(c, ts_node_child_by_field_name(node, "module_name", 11)))
+        if (from && sn_eq(c, sn_field(node, F_module_name)))
             continue; /* the module name itself */
         const char *dotted = dotted_text(w, name);
         if (!dotted) return;
-        TSNode bound = ts_node_is_null(alias) ? ts_node_named_child(name, 0) : alias;
+        snode bound = sn_is_null(alias) ? sn_nth(name, 0) : alias;
         uint32_t id = sst_name_of(w->an, bound);
         if (id == UINT32_MAX) continue;
         sst_set_add(sc->locals, id);
@@ -301,75 +281,75 @@ static void walk_import(walker *w, TSNode node, scope *sc)
         if (from)
             path = module ? sst_arena_printf(w->an->arena, "%s.%s", module, dotted) : NULL;
         else
-            path = ts_node_is_null(alias) ? sst_arena_strndup(w->an->arena, dotted, strcspn(dotted, "."))
+            path = sn_is_null(alias) ? sst_arena_strndup(w->an->arena, dotted, strcspn(dotted, "."))
                                           : dotted;
-        TSNode none = {0};
+        snode none = {0};
         add_candidate(w->an, sc, id, none, path ? path : "", 0);
     }
 }
 
-static void walk_comprehension(walker *w, TSNode node, scope *sc, int depth)
+static void walk_comprehension(walker *w, snode node, scope *sc, int depth)
 {
     scope *k = scope_new(w->an, SCOPE_COMPREHENSION, node, sc);
     if (!k) return;
     int first = 1;
-    uint32_t n = ts_node_named_child_count(node);
+    uint32_t n = sn_count(node);
     /* Clauses first (they bind), then the body, which reads their targets. */
     for (uint32_t i = 0; i < n; i++) {
-        TSNode c = ts_node_named_child(node, i);
-        if (sst_node_is(c, K_for_in_clause)) {
-            bind_targets(w, ts_node_child_by_field_name(c, "left", 4), k, depth + 1);
-            TSNode right = ts_node_child_by_field_name(c, "right", 5);
+        snode c = sn_nth(node, i);
+        if (sn_is(c, K_for_in_clause)) {
+            bind_targets(w, sn_field(c, F_left), k, depth + 1);
+            snode right = sn_field(c, F_right);
             walk(w, right, first ? sc : k, depth + 1);
             first = 0;
-        } else if (sst_node_is(c, K_if_clause)) {
+        } else if (sn_is(c, K_if_clause)) {
             walk_children(w, c, k, depth + 1);
         }
     }
-    walk(w, ts_node_child_by_field_name(node, "body", 4), k, depth + 1);
+    walk(w, sn_field(node, F_body), k, depth + 1);
 }
 
-static void walk(walker *w, TSNode node, scope *sc, int depth)
+static void walk(walker *w, snode node, scope *sc, int depth)
 {
-    if (ts_node_is_null(node) || depth > MAX_DEPTH || !sc) return;
-    sst_node_kind k = sst_kind_of(node);
+    if (sn_is_null(node) || depth > MAX_DEPTH || !sc) return;
+    sst_node_kind k = sn_kind(node);
     if (k == K_assignment) {
-        TSNode left = ts_node_child_by_field_name(node, "left", 4);
-        TSNode right = ts_node_child_by_field_name(node, "right", 5);
+        snode left = sn_field(node, F_left);
+        snode right = sn_field(node, F_right);
         bind_targets(w, left, sc, depth + 1);
-        if (sst_node_is(left, K_identifier) && !ts_node_is_null(right)) {
+        if (sn_is(left, K_identifier) && !sn_is_null(right)) {
             uint32_t id = sst_name_of(w->an, left);
-            TSNode value = right;
-            while (sst_node_is(value, K_assignment)) value = ts_node_child_by_field_name(value, "right", 5);
+            snode value = right;
+            while (sn_is(value, K_assignment)) value = sn_field(value, F_right);
             if (id != UINT32_MAX) add_candidate(w->an, sc, id, value, NULL, 0);
-        } else if (!sst_node_is(left, K_identifier)) {
+        } else if (!sn_is(left, K_identifier)) {
             /* tuple targets and the like: their names are not resolvable */
         }
         walk(w, right, sc, depth + 1);
         return;
     }
     if (k == K_augmented_assignment) {
-        bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
-        walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
+        bind_targets(w, sn_field(node, F_left), sc, depth + 1);
+        walk(w, sn_field(node, F_right), sc, depth + 1);
         return;
     }
     if (k == K_class_definition) {
-        TSNode name = ts_node_child_by_field_name(node, "name", 4);
+        snode name = sn_field(node, F_name);
         bind_name(w, sc, name);
         uint32_t id = sst_name_of(w->an, name);
-        TSNode none = {0};
+        snode none = {0};
         if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
-        walk(w, ts_node_child_by_field_name(node, "superclasses", 12), sc, depth + 1);
+        walk(w, sn_field(node, F_superclasses), sc, depth + 1);
         scope *c = scope_new(w->an, SCOPE_CLASS, node, sc);
-        walk(w, ts_node_child_by_field_name(node, "body", 4), c, depth + 1);
+        walk(w, sn_field(node, F_body), c, depth + 1);
         return;
     }
     if (k == K_delete_statement) {
-        TSNode target = ts_node_named_child(node, 0);
-        uint32_t n = sst_node_is(target, K_expression_list) ? ts_node_named_child_count(target) : 1;
+        snode target = sn_nth(node, 0);
+        uint32_t n = sn_is(target, K_expression_list) ? sn_count(target) : 1;
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = sst_node_is(target, K_expression_list) ? ts_node_named_child(target, i) : target;
-            if (sst_node_is(c, K_identifier)) {
+            snode c = sn_is(target, K_expression_list) ? sn_nth(target, i) : target;
+            if (sn_is(c, K_identifier)) {
                 uint32_t id = sst_name_of(w->an, c);
                 if (id != UINT32_MAX) {
                     sst_set_add(sc->deleted, id);
@@ -386,40 +366,40 @@ static void walk(walker *w, TSNode node, scope *sc, int depth)
         return;
     }
     if (k == K_except_clause || k == K_except_group_clause) {
-        TSNode alias = ts_node_child_by_field_name(node, "alias", 5);
-        if (!ts_node_is_null(alias)) bind_targets(w, alias, sc, depth + 1);
-        uint32_t n = ts_node_named_child_count(node);
+        snode alias = sn_field(node, F_alias);
+        if (!sn_is_null(alias)) bind_targets(w, alias, sc, depth + 1);
+        uint32_t n = sn_count(node);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(node, i);
-            if (ts_node_is_null(alias) || !ts_node_eq(c, alias)) walk(w, c, sc, depth + 1);
+            snode c = sn_nth(node, i);
+            if (sn_is_null(alias) || !sn_eq(c, alias)) walk(w, c, sc, depth + 1);
         }
         return;
     }
     if (k == K_function_definition) {
-        TSNode name = ts_node_child_by_field_name(node, "name", 4);
+        snode name = sn_field(node, F_name);
         bind_name(w, sc, name);
         uint32_t id = sst_name_of(w->an, name);
-        TSNode none = {0};
+        snode none = {0};
         if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
         scope *f = scope_new(w->an, SCOPE_FUNCTION, node, sc);
         if (!f) return;
         f->is_method_scope = sc->kind == SCOPE_CLASS;
-        walk_parameters(w, ts_node_child_by_field_name(node, "parameters", 10), sc, f, depth + 1);
-        walk(w, ts_node_child_by_field_name(node, "body", 4), f, depth + 1);
+        walk_parameters(w, sn_field(node, F_parameters), sc, f, depth + 1);
+        walk(w, sn_field(node, F_body), f, depth + 1);
         return;
     }
     if (k == K_for_statement) {
-        bind_targets(w, ts_node_child_by_field_name(node, "left", 4), sc, depth + 1);
-        walk(w, ts_node_child_by_field_name(node, "right", 5), sc, depth + 1);
-        walk(w, ts_node_child_by_field_name(node, "body", 4), sc, depth + 1);
-        walk(w, ts_node_child_by_field_name(node, "alternative", 11), sc, depth + 1);
+        bind_targets(w, sn_field(node, F_left), sc, depth + 1);
+        walk(w, sn_field(node, F_right), sc, depth + 1);
+        walk(w, sn_field(node, F_body), sc, depth + 1);
+        walk(w, sn_field(node, F_alternative), sc, depth + 1);
         return;
     }
     if (k == K_future_import_statement) return;
     if (k == K_global_statement) {
-        uint32_t n = ts_node_named_child_count(node);
+        uint32_t n = sn_count(node);
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
+            uint32_t id = sst_name_of(w->an, sn_nth(node, i));
             if (id != UINT32_MAX) sst_set_add(sc->declared, id);
         }
         return;
@@ -435,9 +415,9 @@ static void walk(walker *w, TSNode node, scope *sc, int depth)
     if (k == K_lambda) {
         scope *l = scope_new(w->an, SCOPE_LAMBDA, node, sc);
         if (!l) return;
-        TSNode params = ts_node_child_by_field_name(node, "parameters", 10);
-        if (!ts_node_is_null(params)) walk_parameters(w, params, sc, l, depth + 1);
-        walk(w, ts_node_child_by_field_name(node, "body", 4), l, depth + 1);
+        snode params = sn_field(node, F_parameters);
+        if (!sn_is_null(params)) walk_parameters(w, params, sc, l, depth + 1);
+        walk(w, sn_field(node, F_body), l, depth + 1);
         return;
     }
     if (k == K_list_comprehension) {
@@ -445,14 +425,14 @@ static void walk(walker *w, TSNode node, scope *sc, int depth)
         return;
     }
     if (k == K_named_expression) {
-        bind_targets(w, ts_node_child_by_field_name(node, "name", 4), walrus_scope(sc), depth + 1);
-        walk(w, ts_node_child_by_field_name(node, "value", 5), sc, depth + 1);
+        bind_targets(w, sn_field(node, F_name), walrus_scope(sc), depth + 1);
+        walk(w, sn_field(node, F_value), sc, depth + 1);
         return;
     }
     if (k == K_nonlocal_statement) {
-        uint32_t n = ts_node_named_child_count(node);
+        uint32_t n = sn_count(node);
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t id = sst_name_of(w->an, ts_node_named_child(node, i));
+            uint32_t id = sst_name_of(w->an, sn_nth(node, i));
             if (id != UINT32_MAX) sst_set_add(sc->declared, id);
         }
         return;
@@ -462,16 +442,16 @@ static void walk(walker *w, TSNode node, scope *sc, int depth)
         return;
     }
     if (k == K_with_item) {
-        TSNode value = ts_node_child_by_field_name(node, "value", 5);
-        if (sst_node_is(value, K_as_pattern)) {
-            TSNode expr = ts_node_named_child(value, 0);
-            TSNode alias = ts_node_child_by_field_name(value, "alias", 5);
+        snode value = sn_field(node, F_value);
+        if (sn_is(value, K_as_pattern)) {
+            snode expr = sn_nth(value, 0);
+            snode alias = sn_field(value, F_alias);
             walk(w, expr, sc, depth + 1);
-            if (!ts_node_is_null(alias)) {
-                TSNode target = ts_node_named_child(alias, 0);
-                if (ts_node_is_null(target)) target = alias;
+            if (!sn_is_null(alias)) {
+                snode target = sn_nth(alias, 0);
+                if (sn_is_null(target)) target = alias;
                 bind_targets(w, target, sc, depth + 1);
-                if (sst_node_is(target, K_identifier)) {
+                if (sn_is(target, K_identifier)) {
                     uint32_t id = sst_name_of(w->an, target);
                     if (id != UINT32_MAX) add_candidate(w->an, sc, id, expr, NULL, 0);
                 }
@@ -481,28 +461,28 @@ static void walk(walker *w, TSNode node, scope *sc, int depth)
     }
     if (k == K_case_pattern) {
         /* Capture patterns bind; treat every plain name in a pattern as bound. */
-        uint32_t n = ts_node_named_child_count(node);
+        uint32_t n = sn_count(node);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(node, i);
-            if (sst_node_is(c, K_identifier)) bind_name(w, sc, c);
+            snode c = sn_nth(node, i);
+            if (sn_is(c, K_identifier)) bind_name(w, sc, c);
             else walk(w, c, sc, depth + 1);
         }
         return;
     }
     if (k == K_keyword_pattern || k == K_as_pattern) {
-        uint32_t n = ts_node_named_child_count(node);
+        uint32_t n = sn_count(node);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(node, i);
-            if (sst_node_is(c, K_identifier) || sst_node_is(c, K_as_pattern_target)) bind_targets(w, c, sc, depth + 1);
+            snode c = sn_nth(node, i);
+            if (sn_is(c, K_identifier) || sn_is(c, K_as_pattern_target)) bind_targets(w, c, sc, depth + 1);
             else walk(w, c, sc, depth + 1);
         }
         return;
     }
     if (k == K_splat_pattern || k == K_dict_pattern) {
-        uint32_t n = ts_node_named_child_count(node);
+        uint32_t n = sn_count(node);
         for (uint32_t i = 0; i < n; i++) {
-            TSNode c = ts_node_named_child(node, i);
-            if (sst_node_is(c, K_identifier)) bind_name(w, sc, c);
+            snode c = sn_nth(node, i);
+            if (sn_is(c, K_identifier)) bind_name(w, sc, c);
             else walk(w, c, sc, depth + 1);
         }
         return;
@@ -545,7 +525,7 @@ static void resolve_candidates(sst_analysis *an)
     for (size_t i = 0; i < an->ncands; i++) {
         bind_candidate *c = &an->cands[i];
         if (c->import_path || c->is_definition) continue;
-        if (sst_node_is(c->value, K_none)) continue; /* "client = None" until set up */
+        if (sn_is(c->value, K_none)) continue; /* "client = None" until set up */
         size_t len = sst_resolve(an, c->scope, c->value, buf, sizeof buf);
         if (len) {
             const char *path = sst_arena_strndup(an->arena, buf, len);
@@ -557,19 +537,20 @@ static void resolve_candidates(sst_analysis *an)
 }
 
 int sst_analysis_build(sst_analysis *an, sst_arena *arena, const sst_source *src,
-                       const sst_catalog *catalog, TSNode root)
+                       const sst_catalog *catalog, const sst_tree *tree)
 {
     memset(an, 0, sizeof *an);
     an->arena = arena;
     an->src = src;
+    an->tree = tree;
+    snode root = sst_tree_root(tree);
     an->catalog = catalog;
-    intern_all(an, root);
+    intern_all(an);
     an->nwords = (an->nnames + 63) / 64 + 1;
     an->module = scope_new(an, SCOPE_MODULE, root, NULL);
     if (!an->module) return SST_ENOMEM;
-    walker w = {an, {0}};
+    walker w = {an};
     walk_children(&w, root, an->module, 0);
-    sst_kids_free(&w.kids);
     resolve_candidates(an);
     return arena->failed ? SST_ENOMEM : 0;
 }

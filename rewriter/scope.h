@@ -5,10 +5,10 @@
 #define SST_SCOPE_H
 
 #include <stdint.h>
-#include <tree_sitter/api.h>
 #include <uthash.h>
 
 #include "arena.h"
+#include "flat.h"
 #include "kinds.h"
 #include "source.h"
 
@@ -34,7 +34,7 @@ typedef struct binding {
 typedef struct scope {
     scope_kind kind;
     uint64_t key;             /* start byte << 16 | symbol of its node */
-    TSNode node;
+    snode node;
     struct scope *parent;
     sst_word *locals;         /* names local to this scope */
     sst_word *declared;       /* names declared global or nonlocal here */
@@ -55,7 +55,7 @@ typedef struct name_rec {
 typedef struct bind_candidate {
     scope *scope;
     uint32_t name;
-    TSNode value;             /* expression to resolve, or a null node for an import */
+    snode value;             /* expression to resolve, or a null node for an import */
     const char *import_path;  /* import: the module path bound */
     int is_definition;
 } bind_candidate;
@@ -63,6 +63,7 @@ typedef struct bind_candidate {
 typedef struct sst_analysis {
     sst_arena *arena;
     const sst_source *src;
+    const sst_tree *tree;
     const struct sst_catalog *catalog;
     name_rec *names;
     name_rec **by_id;
@@ -75,15 +76,15 @@ typedef struct sst_analysis {
 } sst_analysis;
 
 int sst_analysis_build(sst_analysis *an, sst_arena *arena, const sst_source *src,
-                       const struct sst_catalog *catalog, TSNode root);
+                       const struct sst_catalog *catalog, const sst_tree *tree);
 void sst_analysis_free(sst_analysis *an);
 
 /* The interned id of a name, or UINT32_MAX if the file never mentions it. */
 uint32_t sst_name_lookup(const sst_analysis *an, const char *text, size_t len);
-uint32_t sst_name_of(const sst_analysis *an, TSNode identifier);
+uint32_t sst_name_of(const sst_analysis *an, snode identifier);
 const char *sst_name_text(const sst_analysis *an, uint32_t id, size_t *len);
 
-scope *sst_scope_of(const sst_analysis *an, TSNode scope_node);
+scope *sst_scope_of(const sst_analysis *an, snode scope_node);
 /* The scope a name read in SC resolves to (Python's rules), NULL for builtins. */
 scope *sst_scope_owner(scope *sc, uint32_t name);
 const binding *sst_scope_binding(scope *sc, uint32_t name);
@@ -97,10 +98,6 @@ static inline int sst_set_has(const sst_word *set, uint32_t id)
 static inline void sst_set_add(sst_word *set, uint32_t id) { set[id >> 6] |= (sst_word)1 << (id & 63); }
 static inline void sst_set_del(sst_word *set, uint32_t id) { set[id >> 6] &= ~((sst_word)1 << (id & 63)); }
 
-int sst_is_scope_node(TSNode node);
-static inline int sst_node_is(TSNode node, sst_node_kind kind)
-{
-    return !ts_node_is_null(node) && sst_kind_of(node) == kind;
-}
+int sst_is_scope_node(snode node);
 
 #endif

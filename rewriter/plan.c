@@ -1055,7 +1055,10 @@ static void walk_function(planner *P, snode fn, scope *sc, sst_word *bound, int 
             skip_first = 0;
             continue;
         }
-        if (id == UINT32_MAX || P->opt->profile == SST_PROFILE_MINIMAL) continue;
+        /* a deleted parameter could be read after its "del" (a while header
+         * carrying params runs on every iteration) */
+        if (id == UINT32_MAX || P->opt->profile == SST_PROFILE_MINIMAL || sst_set_has(P->deleted_any, id))
+            continue;
         if (P->opt->profile == SST_PROFILE_STANDARD) {
             size_t len;
             const char *text = sst_name_text(P->an, id, &len);

@@ -623,22 +623,24 @@ static int walk_block(planner *P, snode block, scope *sc, sst_word *bound, pendi
 static int is_simple_statement(snode s);
 static snode header_of(snode stmt);
 
-/* Whether some statement of BLOCK can carry pending params (see place_params). */
-static int can_carry(planner *P, snode block, const sst_word *names, int depth)
+/* The kind of the statement of BLOCK that will carry pending params (see
+ * place_params), or K_other when none can. */
+static sst_node_kind carrier(planner *P, snode block, const sst_word *names, int depth)
 {
-    uint32_t n = sn_count(block);
-    for (uint32_t i = 0; i < n && depth < MAX_DEPTH; i++) {
-        snode s = sn_nth(block, i);
-        if (is(s, K_comment)) continue;
-        if (is_simple_statement(s) || !sn_is_null(header_of(s))) return 1;
-        if (is(s, K_try_statement) && can_carry(P, sn_field(s, F_body), names, depth + 1)) return 1;
-        if (is(s, K_function_definition) || is(s, K_class_definition) || is(s, K_decorated_definition)) {
-            snode def = is(s, K_decorated_definition) ? sn_field(s, F_definition) : s;
+    for (snode s = sn_first(block); !sn_is_null(s) && depth < MAX_DEPTH; s = sn_next(s)) {
+        if (sn_is(s, K_comment)) continue;
+        if (is_simple_statement(s) || !sn_is_null(header_of(s))) return sn_kind(s);
+        if (sn_is(s, K_try_statement)) {
+            sst_node_kind k = carrier(P, sn_field(s, F_body), names, depth + 1);
+            if (k != K_other) return k;
+        }
+        if (sn_is(s, K_function_definition) || sn_is(s, K_class_definition) || sn_is(s, K_decorated_definition)) {
+            snode def = sn_is(s, K_decorated_definition) ? sn_field(s, F_definition) : s;
             uint32_t id = sst_name_of(P->an, sn_field(def, F_name));
-            if (id != UINT32_MAX && sst_set_has(names, id)) return 0;
+            if (id != UINT32_MAX && sst_set_has(names, id)) return K_other;
         }
     }
-    return 0;
+    return K_other;
 }
 
 static void add_line(planner *P, unsigned line)
@@ -1055,10 +1057,7 @@ static void walk_function(planner *P, snode fn, scope *sc, sst_word *bound, int 
             skip_first = 0;
             continue;
         }
-        /* a deleted parameter could be read after its "del" (a while header
-         * carrying params runs on every iteration) */
-        if (id == UINT32_MAX || P->opt->profile == SST_PROFILE_MINIMAL || sst_set_has(P->deleted_any, id))
-            continue;
+        if (id == UINT32_MAX || P->opt->profile == SST_PROFILE_MINIMAL) continue;
         if (P->opt->profile == SST_PROFILE_STANDARD) {
             size_t len;
             const char *text = sst_name_text(P->an, id, &len);
@@ -1068,6 +1067,16 @@ static void walk_function(planner *P, snode fn, scope *sc, sst_word *bound, int 
             sst_set_add(names, id);
             list_add(P, &pass, id);
         }
+    }
+    snode body = sn_field(fn, F_body);
+    sst_node_kind carried_by = pass.n ? carrier(P, body, names, 0) : K_other;
+    if (carried_by == K_while_statement) {
+        /* a while header runs on every iteration: a deleted parameter could
+         * be read after its "del" */
+        size_t kept = 0;
+        for (size_t i = 0; i < pass.n; i++)
+            if (!sst_set_has(P->deleted_any, pass.v[i])) pass.v[kept++] = pass.v[i];
+        pass.n = kept;
     }
     pending_params pp = {0};
     if (pass.n) {
@@ -1095,8 +1104,7 @@ static void walk_function(planner *P, snode fn, scope *sc, sst_word *bound, int 
         }
     }
     free(pass.v);
-    snode body = sn_field(fn, F_body);
-    if (pp.active && !can_carry(P, body, names, 0)) {
+    if (pp.active && carried_by == K_other) {
         /* Only definitions follow: give the params a line of their own. */
         snode first = sn_nth(body, 0);
         while (is(first, K_comment)) first = sn_next(first);

@@ -6,12 +6,15 @@ build:
 demo: build
 	@tools/demo
 test:
-	@tools/bootstrap all asan
+	@tools/bootstrap all asan fuzz
 	@ctest --test-dir build --output-on-failure -j 2
 	@ctest --test-dir build/asan --output-on-failure -j 2
+	@ctest --test-dir build/fuzz -R '^fuzz/' --output-on-failure
 fuzz:
 	@tools/bootstrap fuzz
-	@build/fuzz/tests/fuzz/fuzz-rewrite -max_total_time=$${FUZZ_SECONDS:-300} tests/fuzz/corpus build/fuzz/corpus-new
+	@mkdir -p build/fuzz/corpus-new
+	@build/fuzz/tests/fuzz/fuzz-rewrite -max_total_time=$${FUZZ_SECONDS:-300} -timeout=10 \
+		-dict=tests/fuzz/python.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus-new tests/fuzz/corpus
 bench: build
 	@tools/bench/rewrite-throughput
 clean:

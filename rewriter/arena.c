@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,10 @@ void sst_arena_init(sst_arena *arena)
 
 void *sst_arena_alloc(sst_arena *arena, size_t size)
 {
+    if (size > SIZE_MAX - sizeof(sst_arena_block) - 16) {
+        arena->failed = 1;
+        return NULL;
+    }
     size = (size + 15) & ~(size_t)15;
     sst_arena_block *b = arena->head;
     if (!b || b->cap - b->used < size) {

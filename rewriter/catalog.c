@@ -99,7 +99,8 @@ static int add_rules(sst_catalog *cat, char *spec, int exclude, const char *file
         sst_error_set(err, SST_EINVAL, file, line, "unknown data category '%.*s'", (int)nlen, name);
         return SST_EINVAL;
     }
-    for (char *phrase = strtok(colon + 1, ","); phrase; phrase = strtok(NULL, ",")) {
+    char *save = NULL;
+    for (char *phrase = strtok_r(colon + 1, ",", &save); phrase; phrase = strtok_r(NULL, ",", &save)) {
         char *words[MAX_TOKENS + 1];
         int n = split_words(phrase, words, MAX_TOKENS);
         if (n < 0 || (exclude && n > 1)) {
@@ -173,7 +174,8 @@ static int parse_options(char **words, int n, const char **host, uint32_t *cats,
         if (eq && !strncmp(words[i], "host=", 5)) {
             *host = eq + 1;
         } else if (eq && !strncmp(words[i], "categories=", 11)) {
-            for (char *c = strtok(eq + 1, ","); c; c = strtok(NULL, ",")) {
+            char *save = NULL;
+            for (char *c = strtok_r(eq + 1, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
                 uint32_t bit = category_bit(c, strlen(c));
                 if (!bit) {
                     sst_error_set(err, SST_EINVAL, file, line, "unknown data category '%s'", c);
@@ -254,8 +256,10 @@ static int parse_line(sst_catalog *cat, char *text, const char *file, unsigned l
     return add_entry(cat, kind, words[1], service, opt_host, target, cats, file, line, err);
 }
 
-int sst_catalog_add_text(sst_catalog *cat, const char *name, const char *text, size_t len,
-                         sst_error *err)
+/* EMBEDDED: the built-in data, where "#file NAME" lines separate the files
+ * it was made from; in a user's file such a line is a comment like any other. */
+static int add_text(sst_catalog *cat, const char *name, const char *text, size_t len, int embedded,
+                    sst_error *err)
 {
     char service[64] = "", host[128] = "", file[512];
     snprintf(file, sizeof file, "%.500s", name);
@@ -275,7 +279,7 @@ int sst_catalog_add_text(sst_catalog *cat, const char *name, const char *text, s
         buf[n] = 0;
         if (n && buf[n - 1] == '\r') buf[n - 1] = 0;
         i = j + 1;
-        if (!strncmp(buf, "#file ", 6)) { /* marker between embedded files */
+        if (embedded && !strncmp(buf, "#file ", 6)) { /* marker between embedded files */
             snprintf(file, sizeof file, "%.100s", buf + 6);
             line = 0;
             service[0] = host[0] = 0;
@@ -285,6 +289,12 @@ int sst_catalog_add_text(sst_catalog *cat, const char *name, const char *text, s
         if (rc) return rc;
     }
     return 0;
+}
+
+int sst_catalog_add_text(sst_catalog *cat, const char *name, const char *text, size_t len,
+                         sst_error *err)
+{
+    return add_text(cat, name, text, len, 0, err);
 }
 
 static sst_catalog *catalog_new(void)
@@ -299,7 +309,7 @@ int sst_catalog_load_builtin(sst_catalog **out, sst_error *err)
     sst_catalog *cat = catalog_new();
     int rc = SST_ENOMEM;
     if (!cat) goto done;
-    rc = sst_catalog_add_text(cat, "builtin", sst_catalog_builtin_data, sst_catalog_builtin_size, err);
+    rc = add_text(cat, "builtin", sst_catalog_builtin_data, sst_catalog_builtin_size, 1, err);
     if (rc) goto done;
     *out = cat;
     cat = NULL;

@@ -2,7 +2,6 @@
  * edit's text (converted to the file's encoding) spliced in at its offset. */
 #include "edits.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +9,6 @@ int sst_edits_add(sst_edits *e, size_t offset, const char *text, size_t len, uns
 {
     if (e->n && offset < e->v[e->n - 1].offset) {
         e->out_of_order = 1;
-        if (getenv("SST_DEBUG_EDITS")) fprintf(stderr, "out of order: %zu after %zu: [%s] after [%s]\n", offset, e->v[e->n - 1].offset, text, e->v[e->n - 1].text);
         return SST_EBUG;
     }
     if (e->n == e->cap) {

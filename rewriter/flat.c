@@ -27,7 +27,18 @@ static const char *python2_form(sst_node_kind kind, int named, const sst_source 
         if (len > 1 && (t[0] == 'u' || t[0] == 'U') && (t[1] == 'r' || t[1] == 'R'))
             return "a Python 2 ur\"\" string";
         return NULL;
+    case K_augmented_assignment:
+        /* "r = n += 1": the grammar takes it, Python does not */
+        return parent == K_assignment || parent == K_augmented_assignment ? "a syntax error" : NULL;
+    case K_assignment:
+        return parent == K_augmented_assignment ? "a syntax error" : NULL;
+    case K_expression_list:
+        return parent == K_raise_statement ? "a Python 2 'raise E, value' statement" : NULL;
+    case K_tuple_pattern:
+        return parent == K_parameters || parent == K_lambda_parameters || parent == K_default_parameter
+                   ? "a Python 2 tuple parameter" : NULL;
     case K_integer:
+        if (len > 1 && (t[len - 1] == 'j' || t[len - 1] == 'J')) return NULL; /* 0777j is imaginary */
         if (len > 1 && (t[len - 1] == 'l' || t[len - 1] == 'L')) return "a Python 2 long integer";
         if (len > 1 && t[0] == '0' && isdigit((unsigned char)t[1]))
             for (size_t i = 1; i < len; i++)
@@ -87,6 +98,23 @@ static const uint8_t has_fields[K_count] = {
 static int leaf(sst_node_kind kind, int named)
 {
     return !named || kind == K_identifier || kind == K_float || kind == K_comment;
+}
+
+/* A block with no statement (tree-sitter accepts "if x:\npass" that way;
+ * Python raises IndentationError): the line of the first, or 0. */
+static uint32_t empty_block(const sst_tree *t, char *what, size_t cap)
+{
+    for (uint32_t i = 1; i < t->n; i++) {
+        if (t->v[i].kind != K_block) continue;
+        uint32_t c = t->v[i].child;
+        while (c && t->v[c].kind == K_comment) c = t->v[c].next;
+        if (!c) {
+            /* it sits at the end of its header's line; Python names the next line */
+            snprintf(what, cap, "an empty block (expected an indented statement)");
+            return t->v[i].row + 2;
+        }
+    }
+    return 0;
 }
 
 static uint32_t push(sst_tree *t)
@@ -195,6 +223,7 @@ done:
     ts_tree_cursor_delete(&cur);
     free(parents);
     free(lasts);
+    if (!line) line = empty_block(t, what, cap);
     return line;
 }
 

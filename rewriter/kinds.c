@@ -96,6 +96,8 @@ static const char *const kind_names[K_count] = {
     [K_colon] = ":",
     [K_print_statement] = "print_statement",
     [K_exec_statement] = "exec_statement",
+    [K_parameters] = "parameters",
+    [K_lambda_parameters] = "lambda_parameters",
 };
 
 static const char *const field_names[F_count] = {

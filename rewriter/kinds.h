@@ -98,6 +98,8 @@ typedef enum {
     K_colon,
     K_print_statement,
     K_exec_statement,
+    K_parameters,
+    K_lambda_parameters,
     K_count
 } sst_node_kind;
 

@@ -658,8 +658,10 @@ static void add_line(planner *P, unsigned line)
 /* The line break the file uses first, for the rare added line. */
 static const char *newline_of(const sst_source *src)
 {
-    for (size_t i = 0; i < src->text_len; i++)
-        if (src->text[i] == '\n') return i && src->text[i - 1] == '\r' ? "\r\n" : "\n";
+    for (size_t i = 0; i < src->len; i++) {
+        if (src->bytes[i] == '\n') return "\n";
+        if (src->bytes[i] == '\r') return i + 1 < src->len && src->bytes[i + 1] == '\n' ? "\r\n" : "\r";
+    }
     return "\n";
 }
 

@@ -33,7 +33,17 @@ static int already_instrumented(const char *src, size_t len)
     return memmem(src, len, MARKER, sizeof MARKER - 1) != NULL;
 }
 
-/* Copies the plan's sites out of the arena into one malloc'd block. */
+static int by_position(const void *a, const void *b)
+{
+    const sst_site *x = a, *y = b;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    if (x->column != y->column) return x->column < y->column ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Copies the plan's sites out of the arena into one malloc'd block, numbered
+ * in order of position (the planner makes some, like a flow around an
+ * unpacking, after what they contain), and renumbers the insertions. */
 static int keep_sites(sst_result *r, const sst_plan *plan)
 {
     size_t bytes = plan->nsites * sizeof(sst_site);
@@ -53,6 +63,18 @@ static int keep_sites(sst_result *r, const sst_plan *plan)
             strings += n;
         }
     }
+    qsort(sites, plan->nsites, sizeof *sites, by_position);
+    unsigned *renumber = malloc((plan->nsites + 1) * sizeof *renumber);
+    if (!renumber) {
+        free(block);
+        return SST_ENOMEM;
+    }
+    for (size_t i = 0; i < plan->nsites; i++) {
+        renumber[sites[i].id] = (unsigned)i + 1;
+        sites[i].id = (unsigned)i + 1;
+    }
+    for (size_t i = 0; i < r->ninsertions; i++) r->insertions[i].site = renumber[r->insertions[i].site];
+    free(renumber);
     r->sites = sites;
     r->nsites = plan->nsites;
     return 0;

@@ -179,10 +179,23 @@ static void add_candidate(sst_analysis *an, scope *sc, uint32_t name, snode valu
     c->is_definition = is_definition;
 }
 
+/* The scope a name assigned in SC binds in: SC itself, or for a name SC
+ * declares global or nonlocal, the scope that owns it (the module when it
+ * is assigned nowhere else). */
+static scope *binding_scope(walker *w, scope *sc, uint32_t id)
+{
+    if (!sst_set_has(sc->declared, id)) return sc;
+    scope *owner = sst_scope_owner(sc, id);
+    return owner ? owner : w->an->module;
+}
+
 static void bind_name(walker *w, scope *sc, snode identifier)
 {
     uint32_t id = sst_name_of(w->an, identifier);
-    if (id != UINT32_MAX) sst_set_add(sc->locals, id);
+    if (id == UINT32_MAX) return;
+    sst_set_add(sc->locals, id);
+    scope *target = binding_scope(w, sc, id);
+    if (target != sc) sst_set_add(target->locals, id);
 }
 
 /* Walrus targets bind in the nearest enclosing non-comprehension scope. */
@@ -321,9 +334,7 @@ static void walk(walker *w, snode node, scope *sc, int depth)
             uint32_t id = sst_name_of(w->an, left);
             snode value = right;
             while (sn_is(value, K_assignment)) value = sn_field(value, F_right);
-            if (id != UINT32_MAX) add_candidate(w->an, sc, id, value, NULL, 0);
-        } else if (!sn_is(left, K_identifier)) {
-            /* tuple targets and the like: their names are not resolvable */
+            if (id != UINT32_MAX) add_candidate(w->an, binding_scope(w, sc, id), id, value, NULL, 0);
         }
         walk(w, right, sc, depth + 1);
         return;
@@ -453,7 +464,7 @@ static void walk(walker *w, snode node, scope *sc, int depth)
                 bind_targets(w, target, sc, depth + 1);
                 if (sn_is(target, K_identifier)) {
                     uint32_t id = sst_name_of(w->an, target);
-                    if (id != UINT32_MAX) add_candidate(w->an, sc, id, expr, NULL, 0);
+                    if (id != UINT32_MAX) add_candidate(w->an, binding_scope(w, sc, id), id, expr, NULL, 0);
                 }
             }
             return;
@@ -521,19 +532,37 @@ static void resolve_candidates(sst_analysis *an)
         else if (c->is_definition)
             merge(an, c->scope, c->name, BIND_DEFINITION, NULL, 0);
     }
+    /* Values in rounds until nothing new resolves, so a use above the
+     * binding it goes through (c = client in a function, client = ... at the
+     * end of the module) resolves too; what never resolves is unknown. */
     char buf[512];
-    for (size_t i = 0; i < an->ncands; i++) {
-        bind_candidate *c = &an->cands[i];
-        if (c->import_path || c->is_definition) continue;
-        if (sn_is(c->value, K_none)) continue; /* "client = None" until set up */
-        size_t len = sst_resolve(an, c->scope, c->value, buf, sizeof buf);
-        if (len) {
+    char *done = calloc(an->ncands ? an->ncands : 1, 1);
+    if (!done) {
+        an->arena->failed = 1;
+        return;
+    }
+    for (int progress = 1; progress;) {
+        progress = 0;
+        for (size_t i = 0; i < an->ncands; i++) {
+            bind_candidate *c = &an->cands[i];
+            if (done[i] || c->import_path || c->is_definition) continue;
+            if (sn_is(c->value, K_none)) { /* "client = None" until set up */
+                done[i] = 1;
+                continue;
+            }
+            size_t len = sst_resolve(an, c->scope, c->value, buf, sizeof buf);
+            if (!len) continue;
             const char *path = sst_arena_strndup(an->arena, buf, len);
             if (path) merge(an, c->scope, c->name, BIND_PATH, path, 0);
-        } else {
-            merge(an, c->scope, c->name, BIND_UNKNOWN, NULL, 0);
+            done[i] = 1;
+            progress = 1;
         }
     }
+    for (size_t i = 0; i < an->ncands; i++) {
+        bind_candidate *c = &an->cands[i];
+        if (!done[i] && !c->import_path && !c->is_definition) merge(an, c->scope, c->name, BIND_UNKNOWN, NULL, 0);
+    }
+    free(done);
 }
 
 int sst_analysis_build(sst_analysis *an, sst_arena *arena, const sst_source *src,

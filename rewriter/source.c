@@ -21,6 +21,45 @@ static size_t line_end(const char *s, size_t len, size_t *pos)
     return end;
 }
 
+/* 1-based line of OFFSET: LF, CRLF and a lone CR each end a line. */
+static unsigned line_of(const char *s, size_t offset)
+{
+    unsigned line = 1;
+    for (size_t i = 0; i < offset; i++)
+        if (s[i] == '\n' || (s[i] == '\r' && s[i + 1] != '\n')) line++;
+    return line;
+}
+
+/* Offset of the first byte that is not well-formed UTF-8 (overlong forms,
+ * surrogates and code points past U+10FFFF included), or LEN. */
+static size_t invalid_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) n = 1;
+        else if (c == 0xE0) n = 2, lo = 0xA0;
+        else if (c == 0xED) n = 2, hi = 0x9F;
+        else if (c >= 0xE1 && c <= 0xEF) n = 2;
+        else if (c == 0xF0) n = 3, lo = 0x90;
+        else if (c == 0xF4) n = 3, hi = 0x8F;
+        else if (c >= 0xF1 && c <= 0xF3) n = 3;
+        else return i;
+        if (i + n >= len) return i;
+        if (s[i + 1] < lo || s[i + 1] > hi) return i;
+        for (size_t k = 2; k <= n; k++)
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+        i += n + 1;
+    }
+    return len;
+}
+
 /* PEP 263: "^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)" on one line. */
 static int find_cookie(const char *s, size_t len, char *name, size_t cap)
 {
@@ -79,7 +118,7 @@ static int transcode(sst_source *src, size_t from, sst_error *err)
 {
     iconv_t cd = iconv_open("UTF-8", src->iconv_name);
     if (cd == (iconv_t)-1) {
-        sst_error_set(err, SST_EINVAL, NULL, 0, "unknown source encoding '%s'", src->encoding);
+        sst_error_set(err, SST_EINVAL, NULL, src->cookie_line, "unknown source encoding '%s'", src->encoding);
         return SST_EINVAL;
     }
     size_t cap = (src->len - from) * 4 + 1;
@@ -106,8 +145,7 @@ static int transcode(sst_source *src, size_t from, sst_error *err)
                 continue;
             }
             rc = SST_EINVAL;
-            unsigned line = 1;
-            for (size_t k = 0; k < i; k++) line += src->bytes[k] == '\n';
+            unsigned line = line_of(src->bytes, i);
             sst_error_set(err, SST_EINVAL, NULL, line, "byte 0x%02x at offset %zu is not valid %s",
                           (unsigned char)src->bytes[i], i, src->encoding);
             goto done;
@@ -130,6 +168,29 @@ done:
     free(map);
     iconv_close(cd);
     return rc;
+}
+
+/* Python ends a line at a lone CR; tree-sitter does not. The parser gets LF
+ * there instead: the same length, so offsets map one to one. */
+static int lone_cr_to_lf(sst_source *src)
+{
+    const char *t = src->text;
+    size_t n = src->text_len, i = 0;
+    for (; i < n; i++)
+        if (t[i] == '\r' && (i + 1 == n || t[i + 1] != '\n')) break;
+    if (i == n) return 0;
+    char *copy = src->owned_text;
+    if (!copy) {
+        copy = malloc(n + 1);
+        if (!copy) return SST_ENOMEM;
+        memcpy(copy, t, n);
+        copy[n] = 0;
+        src->owned_text = copy;
+        src->text = copy;
+    }
+    for (; i < n; i++)
+        if (copy[i] == '\r' && (i + 1 == n || copy[i + 1] != '\n')) copy[i] = '\n';
+    return 0;
 }
 
 int sst_source_load(sst_source *src, const char *bytes, size_t len, sst_error *err)
@@ -165,10 +226,20 @@ int sst_source_load(sst_source *src, const char *bytes, size_t len, sst_error *e
         src->base = 3;
         src->text = bytes + 3;
         src->text_len = len - 3;
-        return 0;
+    } else if (src->iconv_name[0]) {
+        int rc = transcode(src, 0, err);
+        if (rc) return rc;
     }
-    if (!src->iconv_name[0]) return 0;
-    return transcode(src, 0, err);
+    if (!src->map) {
+        size_t bad = invalid_utf8((const unsigned char *)src->text, src->text_len);
+        if (bad < src->text_len) {
+            size_t at = src->base + bad;
+            sst_error_set(err, SST_EINVAL, NULL, line_of(bytes, at),
+                          "byte 0x%02x at offset %zu is not valid utf-8", (unsigned char)bytes[at], at);
+            return SST_EINVAL;
+        }
+    }
+    return lone_cr_to_lf(src);
 }
 
 void sst_source_free(sst_source *src)

@@ -1,0 +1,4 @@
+def f(a, b):
+    x = a + \
+        b
+    return x

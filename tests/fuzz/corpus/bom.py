@@ -1,0 +1,3 @@
+﻿"""Doc."""
+def f(name):
+    return name.upper()

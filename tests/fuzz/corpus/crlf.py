@@ -1,0 +1,3 @@
+def f(email):
+    x = g(email)
+    return x

@@ -1,0 +1,4 @@
+"""Module doc."""
+import os
+
+x = os.getcwd()

@@ -1,0 +1,4 @@
+"""Doc."""
+from __future__ import annotations
+from __future__ import division
+import sys

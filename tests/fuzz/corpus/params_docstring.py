@@ -1,0 +1,3 @@
+def f(email):
+    """Doc."""
+    return email

@@ -1,0 +1,3 @@
+def f(email, phone=None, *args, key, **kw):
+    x = g(email)
+    return x

@@ -1,0 +1,7 @@
+def f(a):
+    try:
+        return a
+    except* ValueError as eg:
+        raise
+    finally:
+        pass

@@ -1,0 +1,3 @@
+print "hello"
+exec "x = 1"
+x = `y`

@@ -1,0 +1,3 @@
+def f(café, naïve):
+    résultat = café + naïve
+    return résultat

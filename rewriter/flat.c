@@ -97,7 +97,14 @@ static const uint8_t has_fields[K_count] = {
 /* Nodes that never have children worth a visit: tokens. */
 static int leaf(sst_node_kind kind, int named)
 {
-    return !named || kind == K_identifier || kind == K_float || kind == K_comment;
+    switch (kind) {
+    case K_identifier: case K_integer: case K_float: case K_comment: case K_string_start:
+    case K_string_content: case K_string_end: case K_escape_sequence: case K_true: case K_false:
+    case K_none: case K_ellipsis:
+        return 1;
+    default:
+        return !named;
+    }
 }
 
 /* A block with no statement (tree-sitter accepts "if x:\npass" that way;

@@ -98,6 +98,9 @@ static const char *const kind_names[K_count] = {
     [K_exec_statement] = "exec_statement",
     [K_parameters] = "parameters",
     [K_lambda_parameters] = "lambda_parameters",
+    [K_string_content] = "string_content",
+    [K_string_end] = "string_end",
+    [K_escape_sequence] = "escape_sequence",
 };
 
 static const char *const field_names[F_count] = {

@@ -100,6 +100,9 @@ typedef enum {
     K_exec_statement,
     K_parameters,
     K_lambda_parameters,
+    K_string_content,
+    K_string_end,
+    K_escape_sequence,
     K_count
 } sst_node_kind;
 

@@ -8,28 +8,14 @@
 
 #include <CUnit/Basic.h>
 
+#include "expect.h"
+
 #include "arena.h"
 
 /* A size this suite asks for on purpose must fail with NULL, not abort the
  * AddressSanitizer build. Ignored by the normal build. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
-
-#define EXPECT_UINT(actual, expected)                                                            \
-    do {                                                                                         \
-        unsigned long long a_ = (unsigned long long)(actual), e_ = (unsigned long long)(expected); \
-        if (a_ != e_) printf("\n    line %d: %s is %llu, expected %llu\n", __LINE__, #actual, a_, e_); \
-        CU_ASSERT(a_ == e_);                                                                     \
-    } while (0)
-
-#define EXPECT_STR(actual, expected)                                                             \
-    do {                                                                                         \
-        const char *a_ = (actual), *e_ = (expected);                                             \
-        int ok_ = a_ && !strcmp(a_, e_);                                                         \
-        if (!ok_) printf("\n    line %d: %s is \"%s\", expected \"%s\"\n", __LINE__, #actual,      \
-                         a_ ? a_ : "(null)", e_);                                                \
-        CU_ASSERT(ok_);                                                                          \
-    } while (0)
 
 static int all_bytes(const void *p, size_t n, unsigned char value)
 {
@@ -230,10 +216,7 @@ static void test_impossible_size(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const sst_test tests[] = {
         {"init", test_init},
         {"alignment", test_alignment},
         {"zeroed", test_zeroed},
@@ -243,16 +226,5 @@ int main(void)
         {"large", test_large},
         {"impossible_size", test_impossible_size},
     };
-    if (CU_initialize_registry() != CUE_SUCCESS) return 1;
-    CU_pSuite suite = CU_add_suite("arena", NULL, NULL);
-    int status = 1;
-    if (!suite) goto done;
-    for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn)) goto done;
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    status = CU_get_number_of_failures() != 0 || CU_get_error() != CUE_SUCCESS;
-done:
-    CU_cleanup_registry();
-    return status;
+    return run_suite("arena", NULL, NULL, tests, sizeof tests / sizeof *tests, NULL);
 }

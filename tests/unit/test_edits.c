@@ -8,54 +8,10 @@
 
 #include <CUnit/Basic.h>
 
+#include "expect.h"
+
 #include "edits.h"
 #include "source.h"
-
-#define EXPECT_INT(actual, expected)                                                             \
-    do {                                                                                         \
-        long long a_ = (long long)(actual), e_ = (long long)(expected);                          \
-        if (a_ != e_) printf("\n    line %d: %s is %lld, expected %lld\n", __LINE__, #actual, a_, e_); \
-        CU_ASSERT(a_ == e_);                                                                     \
-    } while (0)
-
-#define EXPECT_STR(actual, expected)                                                             \
-    do {                                                                                         \
-        const char *a_ = (actual), *e_ = (expected);                                             \
-        int ok_ = a_ && !strcmp(a_, e_);                                                         \
-        if (!ok_) printf("\n    line %d: %s is \"%s\", expected \"%s\"\n", __LINE__, #actual,      \
-                         a_ ? a_ : "(null)", e_);                                                \
-        CU_ASSERT(ok_);                                                                          \
-    } while (0)
-
-/* Bytes with a length, compared exactly (they may hold NUL or non-UTF-8). */
-#define EXPECT_MEM(actual, alen, expected, elen)                                                 \
-    do {                                                                                         \
-        const char *a_ = (actual), *e_ = (expected);                                             \
-        size_t al_ = (alen), el_ = (elen);                                                       \
-        int ok_ = a_ && al_ == el_ && !memcmp(a_, e_, el_);                                      \
-        if (!ok_) {                                                                              \
-            printf("\n    line %d: %s differs\n", __LINE__, #actual);                            \
-            show("expected", e_, el_);                                                           \
-            show("actual  ", a_, al_);                                                           \
-        }                                                                                        \
-        CU_ASSERT(ok_);                                                                          \
-    } while (0)
-
-static void show(const char *label, const char *s, size_t n)
-{
-    printf("      %s (%zu): ", label, n);
-    if (!s) {
-        printf("(null)\n");
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\n') printf("\\n");
-        else if (c < 0x20 || c >= 0x7f) printf("\\x%02x", c);
-        else putchar(c);
-    }
-    putchar('\n');
-}
 
 typedef struct applied {
     int rc;
@@ -320,10 +276,7 @@ static void test_many(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const sst_test tests[] = {
         {"in_order", test_in_order},
         {"length_not_terminator", test_length_not_terminator},
         {"same_offset_order", test_same_offset_order},
@@ -334,16 +287,5 @@ int main(void)
         {"latin1_unrepresentable", test_latin1_unrepresentable},
         {"many", test_many},
     };
-    if (CU_initialize_registry() != CUE_SUCCESS) return 1;
-    CU_pSuite suite = CU_add_suite("edits", NULL, NULL);
-    int status = 1;
-    if (!suite) goto done;
-    for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn)) goto done;
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    status = CU_get_number_of_failures() != 0 || CU_get_error() != CUE_SUCCESS;
-done:
-    CU_cleanup_registry();
-    return status;
+    return run_suite("edits", NULL, NULL, tests, sizeof tests / sizeof *tests, NULL);
 }

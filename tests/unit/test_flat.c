@@ -9,24 +9,10 @@
 
 #include <CUnit/Basic.h>
 
+#include "expect.h"
+
 #include "flat.h"
 #include "parse.h"
-
-#define EXPECT_INT(actual, expected)                                                             \
-    do {                                                                                         \
-        long long a_ = (long long)(actual), e_ = (long long)(expected);                          \
-        if (a_ != e_) printf("\n    line %d: %s is %lld, expected %lld\n", __LINE__, #actual, a_, e_); \
-        CU_ASSERT(a_ == e_);                                                                     \
-    } while (0)
-
-#define EXPECT_STR(actual, expected)                                                             \
-    do {                                                                                         \
-        const char *a_ = (actual), *e_ = (expected);                                             \
-        int ok_ = a_ && !strcmp(a_, e_);                                                         \
-        if (!ok_) printf("\n    line %d: %s is \"%s\", expected \"%s\"\n", __LINE__, #actual,      \
-                         a_ ? a_ : "(null)", e_);                                                \
-        CU_ASSERT(ok_);                                                                          \
-    } while (0)
 
 /* A node's text equals S. */
 #define EXPECT_TEXT(p, node, s)                                                                  \
@@ -355,10 +341,7 @@ static void test_empty_block(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const sst_test tests[] = {
         {"links", test_links},
         {"call_fields", test_call_fields},
         {"positions", test_positions},
@@ -370,16 +353,5 @@ int main(void)
         {"python2_raise_and_tuple_parameters", test_python2_raise_and_tuple_parameters},
         {"empty_block", test_empty_block},
     };
-    if (CU_initialize_registry() != CUE_SUCCESS) return 1;
-    CU_pSuite suite = CU_add_suite("flat", NULL, NULL);
-    int status = 1;
-    if (!suite) goto done;
-    for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn)) goto done;
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    status = CU_get_number_of_failures() != 0 || CU_get_error() != CUE_SUCCESS;
-done:
-    CU_cleanup_registry();
-    return status;
+    return run_suite("flat", NULL, NULL, tests, sizeof tests / sizeof *tests, NULL);
 }

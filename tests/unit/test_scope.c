@@ -9,26 +9,12 @@
 
 #include <CUnit/Basic.h>
 
+#include "expect.h"
+
 #include "flat.h"
 #include "parse.h"
 #include "resolve.h"
 #include "scope.h"
-
-#define EXPECT_INT(actual, expected)                                                             \
-    do {                                                                                         \
-        long long a_ = (long long)(actual), e_ = (long long)(expected);                          \
-        if (a_ != e_) printf("\n    line %d: %s is %lld, expected %lld\n", __LINE__, #actual, a_, e_); \
-        CU_ASSERT(a_ == e_);                                                                     \
-    } while (0)
-
-#define EXPECT_STR(actual, expected)                                                             \
-    do {                                                                                         \
-        const char *a_ = (actual), *e_ = (expected);                                             \
-        int ok_ = a_ && !strcmp(a_, e_);                                                         \
-        if (!ok_) printf("\n    line %d: %s is \"%s\", expected \"%s\"\n", __LINE__, #actual,      \
-                         a_ ? a_ : "(null)", e_);                                                \
-        CU_ASSERT(ok_);                                                                          \
-    } while (0)
 
 static const char test_catalog_text[] =
     "service test\n"
@@ -619,10 +605,7 @@ static void test_alias_of_later_module_binding(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const sst_test tests[] = {
         {"scope_tree", test_scope_tree},
         {"import_forms", test_import_forms},
         {"relative_import", test_relative_import},
@@ -637,16 +620,5 @@ int main(void)
         {"builtins", test_builtins},
         {"alias_of_later_module_binding", test_alias_of_later_module_binding},
     };
-    if (CU_initialize_registry() != CUE_SUCCESS) return 1;
-    CU_pSuite suite = CU_add_suite("scope", suite_init, suite_clean);
-    int status = 1;
-    if (!suite) goto done;
-    for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn)) goto done;
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    status = CU_get_number_of_failures() != 0 || CU_get_error() != CUE_SUCCESS || init_failed;
-done:
-    CU_cleanup_registry();
-    return status;
+    return run_suite("scope", suite_init, suite_clean, tests, sizeof tests / sizeof *tests, &init_failed);
 }

@@ -8,53 +8,9 @@
 
 #include <CUnit/Basic.h>
 
+#include "expect.h"
+
 #include "source.h"
-
-#define EXPECT_INT(actual, expected)                                                             \
-    do {                                                                                         \
-        long long a_ = (long long)(actual), e_ = (long long)(expected);                          \
-        if (a_ != e_) printf("\n    line %d: %s is %lld, expected %lld\n", __LINE__, #actual, a_, e_); \
-        CU_ASSERT(a_ == e_);                                                                     \
-    } while (0)
-
-#define EXPECT_STR(actual, expected)                                                             \
-    do {                                                                                         \
-        const char *a_ = (actual), *e_ = (expected);                                             \
-        int ok_ = a_ && !strcmp(a_, e_);                                                         \
-        if (!ok_) printf("\n    line %d: %s is \"%s\", expected \"%s\"\n", __LINE__, #actual,      \
-                         a_ ? a_ : "(null)", e_);                                                \
-        CU_ASSERT(ok_);                                                                          \
-    } while (0)
-
-#define EXPECT_MEM(actual, alen, expected, elen)                                                 \
-    do {                                                                                         \
-        const char *a_ = (actual), *e_ = (expected);                                             \
-        size_t al_ = (alen), el_ = (elen);                                                       \
-        int ok_ = a_ && al_ == el_ && !memcmp(a_, e_, el_);                                      \
-        if (!ok_) {                                                                              \
-            printf("\n    line %d: %s differs\n", __LINE__, #actual);                            \
-            show("expected", e_, el_);                                                           \
-            show("actual  ", a_, al_);                                                           \
-        }                                                                                        \
-        CU_ASSERT(ok_);                                                                          \
-    } while (0)
-
-static void show(const char *label, const char *s, size_t n)
-{
-    printf("      %s (%zu): ", label, n);
-    if (!s) {
-        printf("(null)\n");
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\n') printf("\\n");
-        else if (c == '\r') printf("\\r");
-        else if (c < 0x20 || c >= 0x7f) printf("\\x%02x", c);
-        else putchar(c);
-    }
-    putchar('\n');
-}
 
 /* Loads a string literal (its bytes without the terminator). */
 #define LOAD(src, literal, err) sst_source_load((src), (literal), sizeof(literal) - 1, (err))
@@ -418,10 +374,7 @@ static void test_shebang(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const sst_test tests[] = {
         {"utf8_plain", test_utf8_plain},
         {"empty", test_empty},
         {"bom", test_bom},
@@ -440,16 +393,5 @@ int main(void)
         {"encode", test_encode},
         {"shebang", test_shebang},
     };
-    if (CU_initialize_registry() != CUE_SUCCESS) return 1;
-    CU_pSuite suite = CU_add_suite("source", NULL, NULL);
-    int status = 1;
-    if (!suite) goto done;
-    for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn)) goto done;
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    status = CU_get_number_of_failures() != 0 || CU_get_error() != CUE_SUCCESS;
-done:
-    CU_cleanup_registry();
-    return status;
+    return run_suite("source", NULL, NULL, tests, sizeof tests / sizeof *tests, NULL);
 }

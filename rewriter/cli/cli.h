@@ -124,6 +124,7 @@ typedef struct sst_out {
     char *path;             /* OUT as given, for messages */
     int fsync;              /* fsync files and directories before rename returns */
     unsigned long counter;  /* temp-name counter, atomically incremented */
+    struct sst_dircache *dirs; /* descriptors of directories below OUT, opened once */
 } sst_out;
 
 /* Creates OUT (and its parents) if needed and opens it. */

@@ -1,16 +1,35 @@
 /* File I/O of a run: reading inputs and writing the output tree. Every write
  * goes through a directory descriptor of OUT, component by component with
  * O_NOFOLLOW, into a temp file that is renamed over the target, so a reader
- * sees the old file or the new one, and nothing lands outside OUT. */
+ * sees the old file or the new one, and nothing lands outside OUT. The
+ * descriptor of each directory reached that way is kept for the run. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <uthash.h>
+
 #include "cli.h"
+
+typedef struct dir_entry {
+    char *rel;              /* directory below OUT, without a trailing slash */
+    int fd;
+    UT_hash_handle hh;
+} dir_entry;
+
+struct sst_dircache {
+    pthread_mutex_t lock;
+    dir_entry *map;
+    size_t n;
+};
+
+/* Beyond this many directories, descriptors are opened per write instead. */
+enum { DIR_CACHE_MAX = 512 };
 
 #define TEMP_PREFIX ".sst-tmp-"
 
@@ -87,6 +106,12 @@ int sst_out_open(sst_out *out, const char *path, int do_fsync, sst_error *err)
         rc = SST_EIO;
         goto done;
     }
+    out->dirs = calloc(1, sizeof *out->dirs);
+    if (!out->dirs) {
+        rc = SST_ENOMEM;
+        goto done;
+    }
+    pthread_mutex_init(&out->dirs->lock, NULL);
     out->path = p;
     p = NULL;
     out->fsync = do_fsync;
@@ -98,6 +123,18 @@ done:
 
 void sst_out_close(sst_out *out)
 {
+    if (out->dirs) {
+        dir_entry *e, *tmp;
+        HASH_ITER(hh, out->dirs->map, e, tmp) {
+            HASH_DEL(out->dirs->map, e);
+            close(e->fd);
+            free(e->rel);
+            free(e);
+        }
+        pthread_mutex_destroy(&out->dirs->lock);
+        free(out->dirs);
+        out->dirs = NULL;
+    }
     if (out->dirfd >= 0) close(out->dirfd);
     free(out->path);
     out->dirfd = -1;
@@ -121,19 +158,17 @@ static int rel_ok(const char *rel)
     }
 }
 
-/* Opens the directory holding REL below OUT (creating it when CREATE), and
- * points *BASE at REL's last component. Returns a descriptor to close (maybe
- * a dup of OUT's) or -1 with errno set and *FAILED_LEN the length of REL's
- * prefix that failed. */
-static int open_parent(const sst_out *out, const char *rel, int create, const char **base,
-                       size_t *failed_len)
+/* Opens the directory DIR (LEN bytes, a path below OUT) component by
+ * component with O_NOFOLLOW, creating them when CREATE. Returns a descriptor
+ * or -1 with errno set and *FAILED_LEN the length of the prefix that failed. */
+static int walk_dirs(const sst_out *out, const char *dir, size_t len, int create, size_t *failed_len)
 {
     int fd = dup(out->dirfd);
     if (fd < 0) { *failed_len = 0; return -1; }
-    const char *p = rel;
-    for (;;) {
-        const char *slash = strchr(p, '/');
-        if (!slash) break;
+    const char *p = dir, *end = dir + len;
+    while (p < end) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        if (!slash) slash = end;
         char comp[NAME_MAX + 1];
         size_t n = (size_t)(slash - p);
         memcpy(comp, p, n);
@@ -142,7 +177,7 @@ static int open_parent(const sst_out *out, const char *rel, int create, const ch
             int e = errno;
             close(fd);
             errno = e;
-            *failed_len = (size_t)(slash - rel);
+            *failed_len = (size_t)(slash - dir);
             return -1;
         }
         int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -150,13 +185,47 @@ static int open_parent(const sst_out *out, const char *rel, int create, const ch
         close(fd);
         if (next < 0) {
             errno = e == ELOOP ? ENOTDIR : e;
-            *failed_len = (size_t)(slash - rel);
+            *failed_len = (size_t)(slash - dir);
             return -1;
         }
         fd = next;
         p = slash + 1;
     }
-    *base = p;
+    return fd;
+}
+
+/* The directory holding REL below OUT (created when CREATE), with *BASE
+ * pointed at REL's last component. The descriptor is the cache's, or OUT's;
+ * *OWNED says whether the caller must close it (the cache was full). Returns
+ * -1 with errno set and *FAILED_LEN as walk_dirs does. */
+static int open_parent(const sst_out *out, const char *rel, int create, const char **base,
+                       size_t *failed_len, int *owned)
+{
+    *owned = 0;
+    const char *slash = strrchr(rel, '/');
+    if (!slash) {
+        *base = rel;
+        return out->dirfd;
+    }
+    *base = slash + 1;
+    size_t len = (size_t)(slash - rel);
+    struct sst_dircache *c = out->dirs;
+    pthread_mutex_lock(&c->lock);
+    dir_entry *e;
+    HASH_FIND(hh, c->map, rel, len, e);
+    int fd = e ? e->fd : walk_dirs(out, rel, len, create, failed_len);
+    if (!e && fd >= 0) {
+        e = c->n < DIR_CACHE_MAX ? calloc(1, sizeof *e) : NULL;
+        if (e && (e->rel = strndup(rel, len))) {
+            e->fd = fd;
+            HASH_ADD_KEYPTR(hh, c->map, e->rel, len, e);
+            c->n++;
+        } else {
+            free(e);
+            *owned = 1;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
     return fd;
 }
 
@@ -185,7 +254,8 @@ int sst_out_write(sst_out *out, const char *rel, const void *bytes, size_t len, 
     }
     const char *base;
     size_t failed_len = 0;
-    int dfd = open_parent(out, rel, 1, &base, &failed_len);
+    int owned;
+    int dfd = open_parent(out, rel, 1, &base, &failed_len, &owned);
     if (dfd < 0) {
         int e = errno;
         snprintf(where, sizeof where, "%s/%.*s", out->path, (int)failed_len, rel);
@@ -230,7 +300,7 @@ fail:
 done:
     if (fd >= 0) close(fd);
     if (created) unlinkat(dfd, tmp, 0);
-    close(dfd);
+    if (owned) close(dfd);
     return rc;
 }
 
@@ -239,10 +309,11 @@ int sst_out_hash(const sst_out *out, const char *rel, uint64_t *hash, mode_t *mo
     if (!rel_ok(rel)) return SST_EINVAL;
     const char *base;
     size_t failed_len;
-    int dfd = open_parent(out, rel, 0, &base, &failed_len);
+    int owned;
+    int dfd = open_parent(out, rel, 0, &base, &failed_len, &owned);
     if (dfd < 0) return SST_EIO;
     int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    close(dfd);
+    if (owned) close(dfd);
     if (fd < 0) return SST_EIO;
     struct stat st;
     char *bytes = NULL;
@@ -263,13 +334,14 @@ int sst_out_remove(const sst_out *out, const char *rel)
     if (!rel_ok(rel)) return SST_EINVAL;
     const char *base;
     size_t failed_len;
-    int dfd = open_parent(out, rel, 0, &base, &failed_len);
+    int owned;
+    int dfd = open_parent(out, rel, 0, &base, &failed_len, &owned);
     if (dfd < 0) return SST_EIO;
     struct stat st;
     int rc = SST_EIO;
     if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
         unlinkat(dfd, base, 0) == 0)
         rc = 0;
-    close(dfd);
+    if (owned) close(dfd);
     return rc;
 }

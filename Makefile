@@ -17,5 +17,6 @@ fuzz:
 		-dict=tests/fuzz/python.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus-new tests/fuzz/corpus
 bench: build
 	@tools/bench/rewrite-throughput
+	@tools/bench/runtime-overhead
 clean:
 	rm -rf build

@@ -393,7 +393,9 @@ int sst_event_record(const sst_event *ev)
             w->out.failed = 0;
             w->lost++;
         }
-        if (w->out.len >= w->threshold) sst_writer_flush(w);
+        /* Outside a request nothing else would flush it (a server with no
+         * integration, a process killed before exit): write it now. */
+        if (w->out.len >= w->threshold || !ev->ctx || ev->ctx->is_default) sst_writer_flush(w);
     }
     if (w->memory && w->memory_lines) {
         if (PyList_GET_SIZE(w->memory_lines) < w->memory_cap) {

@@ -966,7 +966,10 @@ def _record(ev: Dict[str, Any]) -> None:
         if w.path:
             w.out.append(line)
             w.size += len(line)
-            if w.size >= FLUSH_THRESHOLD:
+            # Outside a request nothing else would flush it (a server with
+            # no integration, a process killed before exit): write it now.
+            ctx = ev.get("ctx")
+            if w.size >= FLUSH_THRESHOLD or ctx is None or ctx._is_default:
                 w.flush()
         if w.memory and w.memory_lines is not None:
             if len(w.memory_lines) < MEMORY_CAP:

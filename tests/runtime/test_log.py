@@ -65,11 +65,19 @@ class FileTests(LogCase):
             f.write("")
         os.chmod(self.path, 0o640)
         rt.configure(audit_log=self.path)
-        rt.external("requests.post", noop, ())(fresh("jane@example.com"))
-        self.assertEqual(os.path.getsize(self.path), 0)
-        rt.flush()
-        self.assertEqual(read_lines(self.path).count(b"\n"), 1)
+        with rt.context(method="GET", path="/b", endpoint="b", request_id="r2"):
+            rt.external("requests.post", noop, ())(fresh("jane@example.com"))
+            self.assertEqual(os.path.getsize(self.path), 0)  # buffered in a request
+            rt.flush()
+            self.assertEqual(read_lines(self.path).count(b"\n"), 1)
         self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o640)
+
+    def test_an_event_outside_a_request_is_written_at_once(self):
+        rt.configure(audit_log=self.path)
+        rt.external("requests.post", noop, ())(fresh("jane@example.com"))
+        lines = read_lines(self.path).split(b"\n")
+        self.assertEqual(len(lines), 2)
+        self.assertEqual(json.loads(lines[0])["request"], None)
 
     def test_every_event_exactly_once_with_eight_threads(self):
         rt.configure(audit_log=self.path, memory=False, values=True)

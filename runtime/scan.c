@@ -388,7 +388,9 @@ static void visit_dict_items(sst_scan *s, PyObject *d, int depth, int attrs)
                 PyErr_Clear();
                 continue;
             }
-            if (name[0] == '_' || len > 40) continue;
+            /* "_headers" is data (email.message keeps its headers there);
+             * "__x__" and name-mangled "__x" are the class's machinery */
+            if ((name[0] == '_' && name[1] == '_') || len > 40) continue;
             size_t n = sst_concat3(seg, sizeof seg, ".", name, (size_t)len, "");
             visit_child(s, val, depth, seg, n);
             continue;

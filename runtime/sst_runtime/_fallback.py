@@ -633,7 +633,9 @@ class _Scan:
             if attrs:
                 if not isinstance(k, str):
                     continue
-                if k.startswith("_") or len(k.encode("utf-8", "surrogatepass")) > 40:
+                # "_headers" is data (email.message keeps its headers there);
+                # "__x__" and name-mangled "__x" are the class's machinery
+                if k.startswith("__") or len(k.encode("utf-8", "surrogatepass")) > 40:
                     continue
                 self._child(val, depth, "." + k)
                 continue

@@ -210,6 +210,20 @@ class WalkTests(RuntimeCase):
             self.assertEqual(self.where(x={email}), ["kwargs['x']{}"])
             self.assertEqual(self.where(Row(email, "free")), ["args[0].email"])
 
+    def test_single_underscore_attributes_are_data_dunder_ones_are_not(self):
+        from email.message import EmailMessage
+
+        message = EmailMessage()
+        message["To"] = "jane@example.com"
+        message.set_content("Hello")
+        self.assertEqual(self.where(message), ["args[0]._headers[0][1]"])
+        with rt.context():
+            email = rt.tag_value(fresh("jane@example.com"), "email")
+            row = Row("free", "free")
+            row._cache = email
+            row.__secret = email  # no mangling outside a class: the name is "__secret"
+            self.assertEqual(self.where(row), ["args[0]._cache"])
+
     def test_a_personal_key_is_reported_and_never_written_in_a_location(self):
         self.assertEqual(self.where({fresh("jane@example.com"): {"id": fresh("a@b.example.org")}}),
                          ["args[0]{key}", "args[0][?]['id']"])

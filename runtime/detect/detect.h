@@ -47,7 +47,8 @@ extern "C" {
  *            check letter
  *   NL_BSN   Dutch BSN: 9 digits passing the 11-proof, only after "BSN",
  *            "burgerservicenummer" or "sofinummer" (1 in 11 numbers passes)
- *   IPV4     dotted quad, octets 0-255 without leading zeros, first not 0
+ *   IPV4     dotted quad, octets 0-255 without leading zeros, first not 0;
+ *            not the host of a URL ("http://10.0.0.5/": a server, not a user)
  *   IPV6     8 groups, or compressed with "::" (and shaped like an address,
  *            not like x[1::2]), optionally ending in a dotted quad
  *   BEARER   "Bearer" and a token of 16 or more characters with a digit

@@ -636,9 +636,18 @@ static size_t ipv4_end(const text *t, size_t i)
 }
 
 /* IPv4: four octets, the first not 0, not part of a longer dotted number. */
+/* The host of a URL ("http://10.0.0.5:8080/", "//[::1]/") names the server
+ * a call goes to, not a user: it is not a network id. */
+static bool url_host(const text *t, size_t i)
+{
+    if (i >= 1 && t->s[i - 1] == '[') i--;
+    return i >= 2 && t->s[i - 1] == '/' && t->s[i - 2] == '/';
+}
+
 static bool scan_ipv4(const text *t, size_t i, sst_span *m)
 {
     if (i > 0 && (is_word(t->s[i - 1]) || t->s[i - 1] == '.')) return false;
+    if (url_host(t, i)) return false;
     if (at(t, i) == '0') return false;
     size_t j = ipv4_end(t, i);
     if (j == 0 || is_word(at(t, j)) || (at(t, j) == '.' && is_digit(at(t, j + 1)))) return false;
@@ -655,6 +664,7 @@ static bool scan_ipv4(const text *t, size_t i, sst_span *m)
 static bool scan_ipv6(const text *t, size_t i, sst_span *m)
 {
     if (i > 0 && (is_word(t->s[i - 1]) || t->s[i - 1] == ':' || t->s[i - 1] == '.')) return false;
+    if (url_host(t, i)) return false;
     if (at(t, i) != ':') {
         /* Without a leading "::", the first group is followed by ':'. */
         size_t n = 0;

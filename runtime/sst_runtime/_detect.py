@@ -630,8 +630,18 @@ def _ipv4_end(s: bytes, i: int) -> int:
     return j
 
 
+def _url_host(s: bytes, i: int) -> bool:
+    # The host of a URL ("http://10.0.0.5:8080/", "//[::1]/") names the server
+    # a call goes to, not a user: it is not a network id.
+    if i >= 1 and s[i - 1] == 91:
+        i -= 1
+    return i >= 2 and s[i - 1] == 47 and s[i - 2] == 47
+
+
 def _scan_ipv4(s: bytes, i: int):
     if i > 0 and (_WORD[s[i - 1]] or s[i - 1] == 46):
+        return None
+    if _url_host(s, i):
         return None
     if s[i] == 48:
         return None
@@ -643,6 +653,8 @@ def _scan_ipv4(s: bytes, i: int):
 
 def _scan_ipv6(s: bytes, i: int):
     if i > 0 and (_WORD[s[i - 1]] or s[i - 1] == 58 or s[i - 1] == 46):
+        return None
+    if _url_host(s, i):
         return None
     j = i
     widest = 0

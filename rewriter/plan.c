@@ -195,11 +195,6 @@ static char *join_names(planner *P, const idlist *l, int tuple)
     return out;
 }
 
-static int is_comprehension(snode n)
-{
-    return is(n, K_list_comprehension) || is(n, K_set_comprehension) || is(n, K_dictionary_comprehension) ||
-           is(n, K_generator_expression);
-}
 
 /* ---- reads: the names an expression loads --------------------------------- */
 
@@ -224,7 +219,7 @@ static void reads(planner *P, snode n, int unconditional, idlist *out, int depth
         return;
     }
     if (k == K_lambda) return;
-    if (is_comprehension(n)) {
+    if (sst_is_comprehension(sn_kind(n))) {
         uint32_t k = sn_count(n);
         for (uint32_t i = 0; i < k; i++) {
             snode c = sn_nth(n, i);
@@ -442,7 +437,7 @@ static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int
         walk_lambda(P, n, sc, bound, depth);
         return;
     }
-    if (is_comprehension(n)) {
+    if (sst_is_comprehension(sn_kind(n))) {
         walk_comprehension(P, n, sc, bound, depth);
         return;
     }

@@ -14,19 +14,6 @@ enum { MAX_DEPTH = 1500 };
 
 
 
-static int is_comprehension(sst_node_kind k)
-{
-    return k == K_list_comprehension || k == K_set_comprehension ||
-           k == K_dictionary_comprehension || k == K_generator_expression;
-}
-
-int sst_is_scope_node(snode node)
-{
-    sst_node_kind k = sn_kind(node);
-    return k == K_function_definition || k == K_class_definition ||
-           k == K_lambda || is_comprehension(k) || k == K_module;
-}
-
 static uint64_t scope_key(snode node)
 {
     return node.id;

@@ -98,6 +98,11 @@ static inline int sst_set_has(const sst_word *set, uint32_t id)
 static inline void sst_set_add(sst_word *set, uint32_t id) { set[id >> 6] |= (sst_word)1 << (id & 63); }
 static inline void sst_set_del(sst_word *set, uint32_t id) { set[id >> 6] &= ~((sst_word)1 << (id & 63)); }
 
-int sst_is_scope_node(snode node);
+
+static inline int sst_is_comprehension(sst_node_kind k)
+{
+    return k == K_list_comprehension || k == K_set_comprehension || k == K_dictionary_comprehension ||
+           k == K_generator_expression;
+}
 
 #endif

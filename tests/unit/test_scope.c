@@ -135,8 +135,10 @@ static snode find(fx *f, const char *text, int nth)
  * scope node (the test expressions are in bodies, not in headers). */
 static scope *scope_at(fx *f, snode n)
 {
-    for (snode p = sn_parent(n); !sn_is_null(p); p = sn_parent(p))
-        if (sst_is_scope_node(p)) return sst_scope_of(&f->an, p);
+    for (snode p = sn_parent(n); !sn_is_null(p); p = sn_parent(p)) {
+        scope *sc = sst_scope_of(&f->an, p); /* only scope nodes have one */
+        if (sc) return sc;
+    }
     return NULL;
 }
 

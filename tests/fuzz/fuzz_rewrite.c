@@ -56,13 +56,19 @@ static int parses_cleanly(const char *text, size_t len)
     return clean;
 }
 
+/* Line breaks as Python counts them: LF, CRLF and a lone CR. */
+static size_t count_breaks(const char *text, size_t len)
+{
+    size_t breaks = 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')))
+            breaks++;
+    return breaks;
+}
+
 static size_t count_lines(const char *text, size_t len)
 {
-    size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        if (text[i] == '\n')
-            lines++;
-    return lines;
+    return count_breaks(text, len) + 1;
 }
 
 /* Output = input with the insertions applied in order; sites and added lines
@@ -91,9 +97,7 @@ static void check_insertions(const char *src, size_t len, const sst_result *res)
         if (memcmp(res->output + out, ins->text, ins->len) != 0)
             fail("insertion %zu is not in the output at %zu", i, out);
         out += ins->len;
-        for (size_t k = 0; k < ins->len; k++)
-            if (ins->text[k] == '\n')
-                newlines++;
+        newlines += count_breaks(ins->text, ins->len);
     }
     if (out + (len - in) != res->output_len)
         fail("output_len %zu, but input %zu + insertions make %zu", res->output_len, len,

@@ -1,0 +1,5 @@
+import requests
+
+
+def ping(url, email):
+    requests.post(url, data=email)

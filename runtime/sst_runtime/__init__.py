@@ -97,8 +97,8 @@ def configure(*, audit_log: Any = _UNSET, values: Any = _UNSET,
               detectors: Any = _UNSET, catalog: Any = _UNSET) -> None:
     """Changes what is given, keeps the rest.
 
-    audit_log: path of the JSON Lines audit log, ``"stderr"``, or None (no
-    file). values: write raw values next to the redacted previews. callback:
+    audit_log: path of the JSON Lines audit log, ``"stderr"``, or None or
+    ``"off"`` (no file), as in ``SST_AUDIT_LOG``. values: write raw values next to the redacted previews. callback:
     called with each event as a dict, or None. memory: keep event lines in
     memory (see ``events()``). max_tags: most values tagged at once in one
     context. patterns: ``{name: (pcre2 regex, categories)}`` custom
@@ -108,6 +108,8 @@ def configure(*, audit_log: Any = _UNSET, values: Any = _UNSET,
         ("audit_log", audit_log), ("values", values), ("callback", callback),
         ("memory", memory), ("max_tags", max_tags), ("patterns", patterns),
         ("detectors", detectors), ("catalog", catalog)) if value is not _UNSET}
+    if given.get("audit_log") == "off":
+        given["audit_log"] = None
     _impl.configure(**given)
 
 
@@ -132,7 +134,7 @@ def _configure_from_environment(env: Mapping[str, str]) -> None:
         configure(catalog=path)
     log = env.get("SST_AUDIT_LOG", "")
     if log:
-        configure(audit_log=None if log == "off" else log)
+        configure(audit_log=log)
     if env.get("SST_AUDIT_VALUES", "").lower() in ("1", "true", "yes", "on"):
         configure(values=True)
     cap = env.get("SST_MAX_TAGS", "")

@@ -72,6 +72,17 @@ class FileTests(LogCase):
             self.assertEqual(read_lines(self.path).count(b"\n"), 1)
         self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o640)
 
+    def test_off_is_no_file_in_configure_as_in_the_environment(self):
+        here = os.getcwd()
+        os.chdir(os.path.dirname(self.path))
+        try:
+            rt.configure(audit_log="off", memory=True)
+            rt.external("requests.post", noop, ())(fresh("jane@example.com"))
+            self.assertFalse(os.path.exists("off"))
+            self.assertEqual(len(rt.events()), 1)
+        finally:
+            os.chdir(here)
+
     def test_an_event_outside_a_request_is_written_at_once(self):
         rt.configure(audit_log=self.path)
         rt.external("requests.post", noop, ())(fresh("jane@example.com"))

@@ -10,12 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Python 3's hard keywords: never a name. The grammar's error recovery
+ * sometimes takes one for an identifier ("def f(not, x):"). */
+static int hard_keyword(const char *t, size_t len)
+{
+    static const char *const words[] = {
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise",
+        "return", "try", "while", "with", "yield", NULL};
+    if (len < 2 || len > 8) return 0;
+    for (int i = 0; words[i]; i++)
+        if (words[i][0] == t[0] && strlen(words[i]) == len && !memcmp(words[i], t, len)) return 1;
+    return 0;
+}
+
 static const char *python2_form(sst_node_kind kind, int named, const sst_source *src, uint32_t a, uint32_t b,
                                 sst_node_kind parent)
 {
     const char *t = src->text + a;
     size_t len = b - a;
     switch (kind) {
+    case K_identifier:
+        return named && hard_keyword(t, len) ? "a syntax error (a keyword used as a name)" : NULL;
     case K_print_statement: return "a Python 2 print statement";
     case K_exec_statement: return "a Python 2 exec statement";
     case K_op_ne: return named ? NULL : "the Python 2 operator <>";

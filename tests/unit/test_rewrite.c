@@ -128,6 +128,19 @@ static void check_sites(const sst_result *r, const expected_site *want, size_t n
     }
 }
 
+/* Rewrites INPUT in PROFILE and checks the output byte for byte, the sites,
+ * and that the insertions rebuild the output. */
+static void expect_rewrite(const char *input, size_t len, sst_profile profile, const char *expected,
+                           size_t elen, const expected_site *sites, size_t nsites)
+{
+    sst_result *r = rewrite(input, len, profile);
+    if (!r) return;
+    EXPECT_MEM(r->output, r->output_len, expected, elen);
+    check_sites(r, sites, nsites);
+    check_consistent(input, len, r);
+    sst_result_free(r);
+}
+
 typedef struct expected_insertion {
     size_t offset;
     const char *text;
@@ -511,16 +524,11 @@ static void test_profile_minimal(void)
         "def send(email, note, url):\n"
         "    body = f\"hi {email}\"\n"
         "    __sst__.external(\"requests.post\", requests.post, (url, body))(url, data=body)\n";
-    sst_result *r = rewrite(LIT(profile_input), SST_PROFILE_MINIMAL);
-    if (!r) return;
-    EXPECT_MEM(r->output, r->output_len, expected, sizeof expected - 1);
     static const expected_site sites[] = {
         {SST_SITE_PROLOGUE, 1, 0, NULL},
         {SST_SITE_EXTERNAL, 4, 4, "requests.post"},
     };
-    check_sites(r, sites, 2);
-    check_consistent(LIT(profile_input), r);
-    sst_result_free(r);
+    expect_rewrite(LIT(profile_input), SST_PROFILE_MINIMAL, expected, sizeof expected - 1, sites, 2);
 }
 
 static void test_profile_standard(void)
@@ -530,18 +538,13 @@ static void test_profile_standard(void)
         "def send(email, note, url):\n"
         "    __sst__.params((\"email\",), email); body = __sst__.flow((f\"hi {email}\"), email)\n"
         "    __sst__.external(\"requests.post\", requests.post, (url, body))(url, data=body)\n";
-    sst_result *r = rewrite(LIT(profile_input), SST_PROFILE_STANDARD);
-    if (!r) return;
-    EXPECT_MEM(r->output, r->output_len, expected, sizeof expected - 1);
     static const expected_site sites[] = {
         {SST_SITE_PROLOGUE, 1, 0, NULL},
         {SST_SITE_PARAMS, 2, 0, NULL},
         {SST_SITE_FLOW, 3, 11, NULL},
         {SST_SITE_EXTERNAL, 4, 4, "requests.post"},
     };
-    check_sites(r, sites, 4);
-    check_consistent(LIT(profile_input), r);
-    sst_result_free(r);
+    expect_rewrite(LIT(profile_input), SST_PROFILE_STANDARD, expected, sizeof expected - 1, sites, 4);
 }
 
 static void test_profile_full(void)
@@ -552,18 +555,13 @@ static void test_profile_full(void)
         "    __sst__.params((\"email\", \"note\", \"url\"), email, note, url); "
         "body = __sst__.flow((f\"hi {email}\"), email)\n"
         "    __sst__.external(\"requests.post\", requests.post, (url, body))(url, data=body)\n";
-    sst_result *r = rewrite(LIT(profile_input), SST_PROFILE_FULL);
-    if (!r) return;
-    EXPECT_MEM(r->output, r->output_len, expected, sizeof expected - 1);
     static const expected_site sites[] = {
         {SST_SITE_PROLOGUE, 1, 0, NULL},
         {SST_SITE_PARAMS, 2, 0, NULL},
         {SST_SITE_FLOW, 3, 11, NULL},
         {SST_SITE_EXTERNAL, 4, 4, "requests.post"},
     };
-    check_sites(r, sites, 4);
-    check_consistent(LIT(profile_input), r);
-    sst_result_free(r);
+    expect_rewrite(LIT(profile_input), SST_PROFILE_FULL, expected, sizeof expected - 1, sites, 4);
 }
 
 /* Sources (standard profile) and a store, with their paths. */
@@ -581,21 +579,16 @@ static void test_sources_and_store(void)
         "    email = __sst__.source((\"flask.request.form\", \"email\"), request.form[\"email\"])\n"
         "    __sst__.store(\"print\", print, (email,))(email)\n"
         "    return __sst__.source((\"flask.request.args\", \"q\"), request.args.get(\"q\"))\n";
-    sst_result *r = rewrite(LIT(input), SST_PROFILE_STANDARD);
-    if (!r) return;
-    EXPECT_MEM(r->output, r->output_len, expected, sizeof expected - 1);
     static const expected_site sites[] = {
         {SST_SITE_PROLOGUE, 1, 0, NULL},
         {SST_SITE_SOURCE, 3, 12, "flask.request.form"},
         {SST_SITE_STORE, 4, 4, "print"},
         {SST_SITE_SOURCE, 5, 11, "flask.request.args"},
     };
-    check_sites(r, sites, 4);
-    check_consistent(LIT(input), r);
-    sst_result_free(r);
+    expect_rewrite(LIT(input), SST_PROFILE_STANDARD, expected, sizeof expected - 1, sites, 4);
 
     /* minimal: no sources, the store still */
-    r = rewrite(LIT(input), SST_PROFILE_MINIMAL);
+    sst_result *r = rewrite(LIT(input), SST_PROFILE_MINIMAL);
     if (!r) return;
     static const expected_site minimal[] = {
         {SST_SITE_PROLOGUE, 1, 0, NULL},

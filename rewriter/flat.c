@@ -172,6 +172,13 @@ uint32_t sst_tree_build(sst_tree *t, TSNode root, const sst_source *src, char *w
     TSTreeCursor cur = ts_tree_cursor_new(root);
     const char *why = NULL;
     uint32_t parent = 1, last = 0;
+    /* The root itself is an ERROR node when the parse failed as a whole (as
+     * with 64 nested blocks): the walk below only looks at its children. */
+    if (ts_node_symbol(root) == (TSSymbol)-1 || (ts_node_has_error(root) && t->v[1].kind != K_module)) {
+        line = ts_node_start_point(root).row + 1;
+        snprintf(what, cap, "a syntax error");
+        goto done;
+    }
     if (!ts_tree_cursor_goto_first_child(&cur)) goto done;
     for (;;) {
         TSNode node = ts_tree_cursor_current_node(&cur);
@@ -248,6 +255,10 @@ done:
     free(parents);
     free(lasts);
     if (!line) line = empty_block(t, what, cap);
+    if (!line && ts_node_has_error(root)) { /* an error the walk did not meet: never rewrite it */
+        line = 1;
+        snprintf(what, cap, "a syntax error");
+    }
     return line;
 }
 

@@ -650,13 +650,14 @@ static void add_line(planner *P, unsigned line)
     v[plan->nadded_lines++] = line;
 }
 
-/* The line break the file uses first, for the rare added line. */
+/* The line break for the rare added line: CRLF in a file whose first break
+ * is CRLF, else LF. Never a lone CR: Python takes it as a break but a parser
+ * that does not (tree-sitter) would join the added line to the next. */
 static const char *newline_of(const sst_source *src)
 {
-    for (size_t i = 0; i < src->len; i++) {
-        if (src->bytes[i] == '\n') return "\n";
-        if (src->bytes[i] == '\r') return i + 1 < src->len && src->bytes[i + 1] == '\n' ? "\r\n" : "\r";
-    }
+    for (size_t i = 0; i < src->len; i++)
+        if (src->bytes[i] == '\n' || src->bytes[i] == '\r')
+            return src->bytes[i] == '\r' && i + 1 < src->len && src->bytes[i + 1] == '\n' ? "\r\n" : "\n";
     return "\n";
 }
 

@@ -43,7 +43,6 @@ typedef struct planner {
     sst_word **free_sets;
     size_t nfree, capfree;
     const sst_word *class_base; /* bound set where the class being walked began */
-    scope *flow_scope;       /* scope of the value flow_worthy looks at */
     char path[512];
 } planner;
 
@@ -480,7 +479,7 @@ static int has_interpolation(snode n)
 
 /* Values that are not worth a flow: names and constants keep their identity,
  * comparisons and these builtins make values that cannot carry a tag. */
-static int flow_worthy(planner *P, snode v)
+static int flow_worthy(planner *P, scope *sc, snode v)
 {
     static const sst_node_kind plain[] = {
         K_identifier, K_integer, K_float, K_true, K_false, K_none, K_ellipsis, K_yield,
@@ -488,7 +487,7 @@ static int flow_worthy(planner *P, snode v)
         K_lambda, K_other};
     sst_node_kind k = sn_kind(v);
     if (k == K_parenthesized_expression)
-        return sn_count(v) == 1 && flow_worthy(P, sn_nth(v, 0));
+        return sn_count(v) == 1 && flow_worthy(P, sc, sn_nth(v, 0));
     for (int i = 0; plain[i] != K_other; i++)
         if (k == plain[i]) return 0;
     if (k == K_string || k == K_concatenated_string) {
@@ -498,7 +497,7 @@ static int flow_worthy(planner *P, snode v)
     if (k == K_call) {
         /* a third party's answer is not the user's data */
         snode callee = sn_field(v, F_function);
-        if (lookup(P, P->flow_scope, callee, SST_KIND_EXTERNAL) || lookup(P, P->flow_scope, callee, SST_KIND_STORE))
+        if (lookup(P, sc, callee, SST_KIND_EXTERNAL) || lookup(P, sc, callee, SST_KIND_STORE))
             return 0;
         static const char *const untaggable[] = {"len", "isinstance", "issubclass", "hasattr", "callable",
                                                  "id", "hash", "bool", "ord", "range", "enumerate",
@@ -518,8 +517,7 @@ static int flow_worthy(planner *P, snode v)
 /* Wraps VALUE in a flow when it is worth one, walking it in between. */
 static void walk_value(planner *P, snode value, scope *sc, const sst_word *bound, int depth)
 {
-    P->flow_scope = sc;
-    if (P->flows && sc->kind != SCOPE_CLASS && flow_worthy(P, value)) {
+    if (P->flows && sc->kind != SCOPE_CLASS && flow_worthy(P, sc, value)) {
         idlist srcs = data_reads(P, value, sc, 1, NULL);
         if (srcs.n) {
             char *names = join_names(P, &srcs, 0);

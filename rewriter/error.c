@@ -19,7 +19,7 @@ void sst_error_set(sst_error *err, int code, const char *path, unsigned line, co
 
 const char *sst_kind_name(sst_kind kind)
 {
-    static const char *const names[] = {"external", "store", "source", "returns"};
+    static const char *const names[] = {"external", "store", "source", "returns", "log", "config"};
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
 }
 
@@ -31,7 +31,7 @@ const char *sst_status_name(sst_status status)
 
 const char *sst_site_kind_name(sst_site_kind kind)
 {
-    static const char *const names[] = {"external", "store", "source", "params", "flow", "prologue"};
+    static const char *const names[] = {"external", "store", "source", "params", "flow", "prologue", "log", "config"};
     return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
 }
 

@@ -101,6 +101,16 @@ static const char *const kind_names[K_count] = {
     [K_string_content] = "string_content",
     [K_string_end] = "string_end",
     [K_escape_sequence] = "escape_sequence",
+    [K_relative_import] = "relative_import",
+    [K_import_prefix] = "import_prefix",
+    [K_wildcard_import] = "wildcard_import",
+    [K_pattern_list] = "pattern_list",
+    [K_tuple] = "tuple",
+    [K_list] = "list",
+    [K_dictionary] = "dictionary",
+    [K_pair] = "pair",
+    [K_list_splat] = "list_splat",
+    [K_dictionary_splat] = "dictionary_splat",
 };
 
 static const char *const field_names[F_count] = {
@@ -125,6 +135,8 @@ static const char *const field_names[F_count] = {
     [F_subscript] = "subscript",
     [F_superclasses] = "superclasses",
     [F_value] = "value",
+    [F_type] = "type",
+    [F_key] = "key",
 };
 
 static uint8_t table[SST_MAX_SYMBOLS];

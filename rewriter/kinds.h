@@ -103,6 +103,16 @@ typedef enum {
     K_string_content,
     K_string_end,
     K_escape_sequence,
+    K_relative_import,
+    K_import_prefix,
+    K_wildcard_import,
+    K_pattern_list,
+    K_tuple,
+    K_list,
+    K_dictionary,
+    K_pair,
+    K_list_splat,
+    K_dictionary_splat,
     K_count
 } sst_node_kind;
 
@@ -130,6 +140,8 @@ typedef enum {
     F_subscript,
     F_superclasses,
     F_value,
+    F_type,
+    F_key,
     F_count
 } sst_field_kind;
 

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "project.h"
+#include "reach.h"
 #include "resolve.h"
 
 #define PROLOGUE "import sst_runtime as __sst__; __sst__.abi(1)"
@@ -115,6 +117,13 @@ static void list_add(planner *P, idlist *l, uint32_t id)
     l->v[l->n++] = id;
 }
 
+static void list_add_unique(planner *P, idlist *l, uint32_t id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i] == id) return;
+    list_add(P, l, id);
+}
+
 static unsigned new_site(planner *P, sst_site_kind kind, snode node, const char *path)
 {
     sst_plan *plan = P->plan;
@@ -138,8 +147,37 @@ static unsigned new_site(planner *P, sst_site_kind kind, snode node, const char 
     s->line = sn_row(node) + 1;
     s->column = col;
     s->path = path ? sst_arena_strndup(P->an->arena, path, strlen(path)) : NULL;
-    if (kind != SST_SITE_PROLOGUE) plan->injected = 1;
+    s->entry = NULL;
+    s->categories = 0;
+    s->scope = "";
+    if (kind != SST_SITE_PROLOGUE && kind != SST_SITE_CONFIG) plan->injected = 1;
     return s->id;
+}
+
+static int carries_data(planner *P, const char *args, snode a, unsigned index);
+
+/* Records a sink's catalogue entry, static categories and enclosing def. */
+static void note_site(planner *P, unsigned id, scope *sc, const sst_entry *e, uint32_t categories)
+{
+    if (!id) return;
+    sst_site *s = &P->plan->sites[id - 1];
+    s->entry = e;
+    s->categories = categories;
+    s->scope = sc->qual;
+}
+
+/* The categories that can reach the data arguments of a call to entry E. */
+static uint32_t sites_categories(planner *P, scope *sc, snode args, const sst_entry *e)
+{
+    if (!is(args, K_argument_list)) return sst_reach(P->an, sc, args);
+    uint32_t cats = 0;
+    unsigned index = 0;
+    SN_FOR(a, args) {
+        if (is(a, K_comment)) continue;
+        if (!is(a, K_keyword_argument) && !is(a, K_list_splat) && !is(a, K_dictionary_splat)) index++;
+        if (carries_data(P, e->args, a, index)) cats |= sst_reach(P->an, sc, a);
+    }
+    return cats;
 }
 
 static void insert(planner *P, uint32_t offset, const char *text, unsigned site)
@@ -252,6 +290,21 @@ static void reads(planner *P, snode n, int unconditional, idlist *out, int depth
     SN_FOR(c, n) reads(P, c, unconditional, out, depth + 1);
 }
 
+/* A name bound to a third party's client or module (not first-party, not a
+ * value read from a source). */
+static int is_client(planner *P, const binding *b)
+{
+    size_t len = strlen(b->path);
+    if (len + 1 > sizeof P->path) return 0;
+    memcpy(P->path, b->path, len + 1);
+    const sst_project *project = P->an->project;
+    if (project && project->linked) len = sst_project_canon(project, P->path, len, sizeof P->path);
+    if (!len || sst_project_is_first_party(project, P->path, len)) return 0;
+    if (!sst_catalog_has_prefix(P->an->catalog, P->path, len)) return 0;
+    const sst_entry *e = sst_catalog_lookup(P->an->catalog, P->path);
+    return !e || e->kind != SST_KIND_SOURCE;
+}
+
 /* The data-carrying names among the reads: not the runtime, self or cls, not
  * builtins, imports, definitions or clients; with BOUND, only names
  * certainly bound. Returns the list (caller frees its v). */
@@ -268,10 +321,7 @@ static idlist data_reads(planner *P, snode n, scope *sc, int unconditional, cons
         if (!owner) continue;
         const binding *b = sst_scope_binding(owner, id);
         if (b && (b->kind == BIND_DEFINITION || b->is_import)) continue;
-        if (b && b->kind == BIND_PATH) { /* a client is not data; a value read from a source is */
-            const sst_entry *e = sst_catalog_lookup(P->an->catalog, b->path);
-            if (!e || e->kind != SST_KIND_SOURCE) continue;
-        }
+        if (b && b->kind == BIND_PATH && is_client(P, b)) continue; /* a client is not data */
         list_add(P, &out, id);
     }
     free(all.v);
@@ -284,9 +334,43 @@ static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int
 
 static const sst_entry *lookup(planner *P, scope *sc, snode expr, sst_kind want)
 {
-    if (!sst_resolve(P->an, sc, expr, P->path, sizeof P->path)) return NULL;
-    const sst_entry *e = sst_catalog_lookup(P->an->catalog, P->path);
+    snode none = {0};
+    const sst_entry *e = sst_resolve_entry(P->an, sc, expr, none, P->path, sizeof P->path);
     return e && e->kind == want ? e : NULL;
+}
+
+/* The sink of a call: an external, store, log or config entry whose
+ * condition the call's arguments meet. */
+static const sst_entry *lookup_sink(planner *P, scope *sc, snode call)
+{
+    const sst_entry *e = sst_resolve_entry(P->an, sc, sn_field(call, F_function), call, P->path, sizeof P->path);
+    if (!e) return NULL;
+    sst_kind k = e->kind;
+    return k == SST_KIND_EXTERNAL || k == SST_KIND_STORE || k == SST_KIND_LOG || k == SST_KIND_CONFIG ? e : NULL;
+}
+
+/* Whether argument A (the INDEX-th positional one, 1-based, or a keyword
+ * argument) is among the data arguments ARGS ("1,2,json") of an entry. */
+static int carries_data(planner *P, const char *args, snode a, unsigned index)
+{
+    if (!args) return 1;
+    char want[64];
+    size_t wlen;
+    if (sn_is(a, K_keyword_argument)) {
+        const char *name = sn_text(P->src, sn_field(a, F_name), &wlen);
+        if (wlen >= sizeof want) return 0;
+        memcpy(want, name, wlen);
+    } else if (sn_is(a, K_list_splat) || sn_is(a, K_dictionary_splat)) {
+        return 1; /* cannot tell which arguments it fills */
+    } else {
+        wlen = (size_t)snprintf(want, sizeof want, "%u", index);
+    }
+    for (const char *p = args; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == wlen && !memcmp(p, want, n)) return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
 }
 
 /* The raw text of a plain one-line string literal, usable as a key constant. */
@@ -310,6 +394,7 @@ static void wrap_source(planner *P, snode whole, const sst_entry *e, const char 
                         scope *sc, const sst_word *bound, int depth)
 {
     unsigned site = new_site(P, SST_SITE_SOURCE, whole, e->path);
+    note_site(P, site, sc, e, sst_reach(P->an, sc, whole));
     insertf(P, sn_start(whole), site, "__sst__.source((\"%s\", %s), ", e->path, key);
     walk_expr(P, inner, sc, bound, depth + 1);
     insert(P, sn_end(whole), ")", site);
@@ -350,10 +435,11 @@ static void walk_call(planner *P, snode n, scope *sc, const sst_word *bound, int
             return;
         }
     }
-    const sst_entry *e = NULL;
-    if (!never_wrapped(P, fn)) {
-        e = lookup(P, sc, fn, SST_KIND_EXTERNAL);
-        if (!e) e = lookup(P, sc, fn, SST_KIND_STORE);
+    const sst_entry *e = never_wrapped(P, fn) ? NULL : lookup_sink(P, sc, n);
+    if (e && e->kind == SST_KIND_CONFIG) {
+        unsigned site = new_site(P, SST_SITE_CONFIG, n, P->path);
+        note_site(P, site, sc, e, sites_categories(P, sc, args, e));
+        e = NULL;
     }
     if (!e) {
         walk_expr(P, fn, sc, bound, depth + 1);
@@ -361,9 +447,25 @@ static void walk_call(planner *P, snode n, scope *sc, const sst_word *bound, int
         return;
     }
     int external = e->kind == SST_KIND_EXTERNAL;
-    unsigned site = new_site(P, external ? SST_SITE_EXTERNAL : SST_SITE_STORE, n, e->path);
+    sst_site_kind kind = external ? SST_SITE_EXTERNAL : e->kind == SST_KIND_LOG ? SST_SITE_LOG : SST_SITE_STORE;
+    unsigned site = new_site(P, kind, n, P->path);
+    note_site(P, site, sc, e, sites_categories(P, sc, args, e));
     idlist srcs = {0};
-    if (sc->kind != SCOPE_CLASS) srcs = data_reads(P, args, sc, 0, bound);
+    if (sc->kind != SCOPE_CLASS) {
+        if (!e->args) {
+            srcs = data_reads(P, args, sc, 0, bound);
+        } else if (is(args, K_argument_list)) {
+            unsigned index = 0;
+            SN_FOR(a, args) {
+                if (is(a, K_comment)) continue;
+                if (!is(a, K_keyword_argument) && !is(a, K_list_splat) && !is(a, K_dictionary_splat)) index++;
+                if (!carries_data(P, e->args, a, index)) continue;
+                idlist part = data_reads(P, a, sc, 0, bound);
+                for (size_t i = 0; i < part.n; i++) list_add_unique(P, &srcs, part.v[i]);
+                free(part.v);
+            }
+        }
+    }
     char *tuple = join_names(P, &srcs, 1);
     free(srcs.v);
     insertf(P, sn_start(fn), site, "__sst__.%s(\"%s\", ", external ? "external" : "store", e->path);
@@ -445,6 +547,7 @@ static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int
         if (e) {
             snode key = sn_field(n, F_subscript);
             unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
+            note_site(P, site, sc, e, sst_reach(P->an, sc, n));
             insertf(P, sn_start(n), site, "__sst__.source((\"%s\", %s), ", e->path,
                     key_literal(P, key));
             walk_expr(P, key, sc, bound, depth + 1);
@@ -454,8 +557,24 @@ static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int
     }
     if (P->flows && k == K_attribute) {
         const sst_entry *e = lookup(P, sc, n, SST_KIND_SOURCE);
+        /* a field of a project class built on a source (a handler's pydantic model) */
+        snode obj = sn_field(n, F_object);
+        size_t olen = e || !is(obj, K_identifier) ? 0 : sst_resolve(P->an, sc, obj, P->path, sizeof P->path);
+        const sst_entry *base = olen && sst_project_is_first_party(P->an->project, P->path, olen)
+                                    ? sst_project_inherited_entry(P->an->project, P->path, olen, 0)
+                                    : NULL;
+        if (base) {
+            size_t alen;
+            const char *attr = sn_text(P->src, sn_field(n, F_attribute), &alen);
+            unsigned site = new_site(P, SST_SITE_SOURCE, n, base->path);
+            note_site(P, site, sc, base, sst_reach(P->an, sc, n));
+            insertf(P, sn_start(n), site, "__sst__.source((\"%s\", \"%.*s\"), ", base->path, (int)alen, attr);
+            insert(P, sn_end(n), ")", site);
+            return;
+        }
         if (e) {
             unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
+            note_site(P, site, sc, e, sst_reach(P->an, sc, n));
             insertf(P, sn_start(n), site, "__sst__.source((\"%s\", None), ", e->path);
             insert(P, sn_end(n), ")", site);
             return;

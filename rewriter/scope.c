@@ -1,6 +1,7 @@
 /* Builds the scopes of a module: interned names, which names each scope
  * binds, declares global/nonlocal or deletes, and what module-level and
  * local names are bound to (imports, values that resolve to API paths). */
+#define _GNU_SOURCE
 #include "scope.h"
 
 #include <stdlib.h>
@@ -80,7 +81,9 @@ sst_word *sst_set_new(const sst_analysis *an)
 
 /* ---- scopes --------------------------------------------------------------- */
 
-static scope *scope_new(sst_analysis *an, scope_kind kind, snode node, scope *parent)
+/* NAME_NODE: the def's or class's name, a null node for other scopes, which
+ * take their parent's names (a lambda's calls belong to the enclosing def). */
+static scope *scope_new(sst_analysis *an, scope_kind kind, snode node, scope *parent, snode name_node)
 {
     scope *sc = sst_arena_alloc(an->arena, sizeof *sc);
     if (!sc) return NULL;
@@ -88,6 +91,25 @@ static scope *scope_new(sst_analysis *an, scope_kind kind, snode node, scope *pa
     sc->node = node;
     sc->key = scope_key(node);
     sc->parent = parent;
+    sc->self_name = UINT32_MAX;
+    if (!parent) {
+        sc->qual = "";
+        sc->path = sc->prefix = an->module_name;
+    } else if (sn_is_null(name_node)) {
+        sc->qual = parent->qual;
+        sc->path = parent->path;
+        sc->prefix = parent->prefix;
+    } else {
+        size_t len;
+        const char *name = sn_text(an->src, name_node, &len);
+        int in_function = parent->kind != SCOPE_MODULE && parent->kind != SCOPE_CLASS;
+        sc->qual = parent->qual[0] ? sst_arena_printf(an->arena, "%s%s.%.*s", parent->qual,
+                                                      in_function ? ".<locals>" : "", (int)len, name)
+                                   : sst_arena_strndup(an->arena, name, len);
+        sc->path = sst_arena_printf(an->arena, "%s.%.*s", parent->prefix, (int)len, name);
+        sc->prefix = kind == SCOPE_CLASS ? sc->path : sst_arena_printf(an->arena, "%s.<locals>", sc->path);
+        if (!sc->qual || !sc->path || !sc->prefix) return NULL;
+    }
     sc->locals = sst_set_new(an);
     sc->declared = sst_set_new(an);
     sc->deleted = sst_set_new(an);
@@ -145,8 +167,8 @@ typedef struct walker {
 
 static void walk(walker *w, snode node, scope *sc, int depth);
 
-static void add_candidate(sst_analysis *an, scope *sc, uint32_t name, snode value,
-                          const char *import_path, int is_definition)
+static void add_candidate(sst_analysis *an, cand_kind kind, scope *sc, uint32_t name, snode value,
+                          const char *path)
 {
     if (an->ncands == an->capcands) {
         size_t cap = an->capcands ? an->capcands * 2 : 64;
@@ -159,11 +181,11 @@ static void add_candidate(sst_analysis *an, scope *sc, uint32_t name, snode valu
         an->capcands = cap;
     }
     bind_candidate *c = &an->cands[an->ncands++];
+    c->kind = kind;
     c->scope = sc;
     c->name = name;
     c->value = value;
-    c->import_path = import_path;
-    c->is_definition = is_definition;
+    c->path = path;
 }
 
 /* The scope a name assigned in SC binds in: SC itself, or for a name SC
@@ -209,6 +231,170 @@ static void bind_targets(walker *w, snode target, scope *sc, int depth)
     }
 }
 
+/* ---- what names and exports are bound to ------------------------------------ */
+
+static int text_is(walker *w, snode n, const char *word)
+{
+    size_t len;
+    const char *t = sn_text(w->an->src, n, &len);
+    return strlen(word) == len && !memcmp(t, word, len);
+}
+
+/* A literal __all__ = [...] or (...) of plain strings. */
+static void record_all(walker *w, snode value)
+{
+    sst_analysis *an = w->an;
+    an->has_all = 0;
+    if (!sn_is(value, K_list) && !sn_is(value, K_tuple)) return;
+    uint32_t n = sn_count(value);
+    const char **v = sst_arena_alloc(an->arena, (n + 1) * sizeof *v);
+    if (!v) return;
+    size_t k = 0;
+    SN_FOR(c, value) {
+        if (!sn_is(c, K_string)) return;
+        snode content = sn_nth(c, 1);
+        if (sn_count(c) != 3 || !sn_is(content, K_string_content)) return;
+        size_t len;
+        const char *t = sn_text(an->src, content, &len);
+        v[k++] = sst_arena_strndup(an->arena, t, len);
+    }
+    an->all = v;
+    an->nall = k;
+    an->has_all = 1;
+}
+
+/* The method scope whose first parameter NAME is ("self.x = ..." in it or
+ * in a lambda or comprehension inside it), or NULL. */
+static scope *method_of_self(scope *sc, uint32_t name)
+{
+    while (sc && (sc->kind == SCOPE_LAMBDA || sc->kind == SCOPE_COMPREHENSION)) sc = sc->parent;
+    if (!sc || sc->kind != SCOPE_FUNCTION || !sc->is_method_scope || sc->is_static) return NULL;
+    return sc->self_name == name ? sc : NULL;
+}
+
+static void assign_candidates(walker *w, scope *sc, snode left, snode value, int depth)
+{
+    sst_analysis *an = w->an;
+    if (depth > MAX_DEPTH) return;
+    if (sn_is(left, K_identifier)) {
+        uint32_t id = sst_name_of(an, left);
+        if (id == UINT32_MAX) return;
+        add_candidate(an, CAND_VALUE, binding_scope(w, sc, id), id, value, NULL);
+        if (sc == an->module && text_is(w, left, "__all__")) record_all(w, value);
+        return;
+    }
+    if (sn_is(left, K_attribute)) {
+        snode obj = sn_field(left, F_object);
+        if (!sn_is(obj, K_identifier)) return;
+        scope *m = method_of_self(sc, sst_name_of(an, obj));
+        if (!m) return;
+        size_t len;
+        const char *attr = sn_text(an->src, sn_field(left, F_attribute), &len);
+        const char *key = sst_arena_printf(an->arena, "%s%s.%.*s", m->cls->path, m->is_classmethod ? "" : "()",
+                                           (int)len, attr);
+        if (key) add_candidate(an, CAND_EXPORT, sc, UINT32_MAX, value, key);
+        return;
+    }
+    /* a, b = X(), Y(): simple unpacking, element by element */
+    if ((sn_is(left, K_pattern_list) || sn_is(left, K_tuple_pattern)) &&
+        (sn_is(value, K_expression_list) || sn_is(value, K_tuple)) && sn_count(left) == sn_count(value)) {
+        SN_FOR(c, value)
+            if (sn_is(c, K_list_splat)) return;
+        snode v = sn_first(value);
+        SN_FOR(t, left) {
+            if (sn_is(t, K_list_splat_pattern)) return;
+            assign_candidates(w, sc, t, v, depth + 1);
+            v = sn_next(v);
+        }
+    }
+}
+
+/* "return v" in function F: what calling F (or reading it, for a property) stands for. */
+static void return_candidates(walker *w, scope *f, snode value)
+{
+#define add_candidate(an, kind, sc, name, value, path) add_candidate(an, CAND_RETURN, sc, name, value, path)
+    sst_analysis *an = w->an;
+    if (sn_is(value, K_none)) return;
+    size_t len;
+    const char *name = sn_text(an->src, sn_field(f->node, F_name), &len);
+    if (!f->is_method_scope) {
+        add_candidate(an, CAND_EXPORT, f, UINT32_MAX, value, sst_arena_printf(an->arena, "%s()", f->path));
+        return;
+    }
+    const char *cls = f->cls->path;
+    if (f->is_property) {
+        add_candidate(an, CAND_EXPORT, f, UINT32_MAX, value,
+                      sst_arena_printf(an->arena, "%s().%.*s", cls, (int)len, name));
+        return;
+    }
+    add_candidate(an, CAND_EXPORT, f, UINT32_MAX, value,
+                  sst_arena_printf(an->arena, "%s().%.*s()", cls, (int)len, name));
+    if (f->is_static || f->is_classmethod)
+        add_candidate(an, CAND_EXPORT, f, UINT32_MAX, value,
+                      sst_arena_printf(an->arena, "%s.%.*s()", cls, (int)len, name));
+#undef add_candidate
+}
+
+static void read_decorators(walker *w, snode def, scope *f)
+{
+    snode parent = sn_parent(def);
+    if (!sn_is(parent, K_decorated_definition)) return;
+    SN_FOR(d, parent) {
+        if (!sn_is(d, K_decorator)) continue;
+        snode e = sn_first(d);
+        if (sn_is(e, K_call)) e = sn_field(e, F_function);
+        if (sn_is(e, K_attribute)) e = sn_field(e, F_attribute);
+        if (!sn_is(e, K_identifier)) continue;
+        if (text_is(w, e, "staticmethod")) f->is_static = 1;
+        else if (text_is(w, e, "classmethod")) f->is_classmethod = 1;
+        else if (text_is(w, e, "property") || text_is(w, e, "cached_property")) f->is_property = 1;
+    }
+}
+
+static snode param_name(snode p)
+{
+    if (sn_is(p, K_identifier)) return p;
+    if (sn_is(p, K_default_parameter) || sn_is(p, K_typed_default_parameter)) {
+        snode n = sn_field(p, F_name);
+        return sn_is(n, K_identifier) ? n : (snode){p.t, 0};
+    }
+    if (sn_is(p, K_typed_parameter)) {
+        snode n = sn_first(p);
+        return sn_is(n, K_identifier) ? n : (snode){p.t, 0};
+    }
+    return (snode){p.t, 0};
+}
+
+/* self and cls of a method; parameters annotated with a class; a Django
+ * view's request. */
+static void parameter_candidates(walker *w, scope *f, snode params)
+{
+    sst_analysis *an = w->an;
+    snode none = {0};
+    uint32_t index = 0;
+    SN_FOR(p, params) {
+        snode name = param_name(p);
+        uint32_t id = sn_is_null(name) ? UINT32_MAX : sst_name_of(an, name);
+        if (id == UINT32_MAX) {
+            index++;
+            continue;
+        }
+        if (index == 0 && f->is_method_scope && !f->is_static) {
+            f->self_name = id;
+            const char *path = f->is_classmethod ? f->cls->path : sst_arena_printf(an->arena, "%s()", f->cls->path);
+            if (path) add_candidate(an, CAND_FIXED, f, id, none, path);
+        } else if (sn_is(p, K_typed_parameter) || sn_is(p, K_typed_default_parameter)) {
+            snode type = sn_field(p, F_type);
+            snode t = sn_first(type);
+            if (sn_is(t, K_identifier) || sn_is(t, K_attribute)) add_candidate(an, CAND_INSTANCE, f, id, t, NULL);
+        } else if (an->imports_django && sn_is(p, K_identifier) && text_is(w, p, "request") &&
+                   index == (f->is_method_scope ? 1u : 0u)) {
+            add_candidate(an, CAND_FIXED, f, id, none, "django.http.HttpRequest()");
+        }
+        index++;
+    }
+}
+
 static void walk_children(walker *w, snode node, scope *sc, int depth)
 {
     SN_FOR(c, node) walk(w, c, sc, depth + 1);
@@ -251,6 +437,45 @@ static char *dotted_text(walker *w, snode node)
     return out;
 }
 
+/* The absolute module a relative import names: "from ..x import y" in
+ * module a.b.c is a.x. NULL when it climbs above the top package. */
+static const char *relative_module(walker *w, snode rel)
+{
+    const sst_analysis *an = w->an;
+    snode prefix = sn_first(rel);
+    size_t dots = 0, len;
+    const char *t = sn_text(an->src, prefix, &len);
+    for (size_t i = 0; i < len; i++) dots += t[i] == '.';
+    if (!dots) return NULL;
+    /* the package the module is in: itself for an __init__ */
+    size_t base = strlen(an->module_name);
+    if (!an->is_package) {
+        const char *dot = strrchr(an->module_name, '.');
+        if (!dot) base = 0;
+        else base = (size_t)(dot - an->module_name);
+    }
+    for (size_t up = 1; up < dots; up++) {
+        const char *d = base ? memrchr(an->module_name, '.', base) : NULL;
+        if (!d) return NULL; /* beyond the top-level package */
+        base = (size_t)(d - an->module_name);
+    }
+    snode name = sn_next(prefix);
+    const char *rest = sn_is(name, K_dotted_name) ? dotted_text(w, name) : NULL;
+    if (!base && !rest) return NULL;
+    if (!base) return rest;
+    if (!rest) return sst_arena_strndup(w->an->arena, an->module_name, base);
+    return sst_arena_printf(w->an->arena, "%.*s.%s", (int)base, an->module_name, rest);
+}
+
+static void add_star(sst_analysis *an, const char *module)
+{
+    const char **v = sst_arena_alloc(an->arena, (an->nstars + 1) * sizeof *v);
+    if (!v) return;
+    if (an->nstars) memcpy(v, an->stars, an->nstars * sizeof *v);
+    v[an->nstars++] = module;
+    an->stars = v;
+}
+
 static void walk_import(walker *w, snode node, scope *sc)
 {
     int from = sn_is(node, K_import_from_statement);
@@ -258,11 +483,16 @@ static void walk_import(walker *w, snode node, scope *sc)
     if (from) {
         snode m = sn_field(node, F_module_name);
         if (sn_is(m, K_dotted_name)) module = dotted_text(w, m);
+        else if (sn_is(m, K_relative_import)) module = relative_module(w, m);
     }
     uint32_t n = sn_count(node);
     for (uint32_t i = 0; i < n; i++) {
         snode c = sn_nth(node, i);
         snode name = c, alias = {0};
+        if (sn_is(c, K_wildcard_import)) {
+            if (module && sc == w->an->module) add_star(w->an, module);
+            continue;
+        }
         if (sn_is(c, K_aliased_import)) {
             name = sn_field(c, F_name);
             alias = sn_field(c, F_alias);
@@ -273,6 +503,8 @@ static void walk_import(walker *w, snode node, scope *sc)
             continue; /* the module name itself */
         const char *dotted = dotted_text(w, name);
         if (!dotted) return;
+        if (!strncmp(dotted, "django", 6) || (module && !strncmp(module, "django", 6)))
+            w->an->imports_django = 1;
         snode bound = sn_is_null(alias) ? sn_nth(name, 0) : alias;
         uint32_t id = sst_name_of(w->an, bound);
         if (id == UINT32_MAX) continue;
@@ -284,13 +516,14 @@ static void walk_import(walker *w, snode node, scope *sc)
             path = sn_is_null(alias) ? sst_arena_strndup(w->an->arena, dotted, strcspn(dotted, "."))
                                           : dotted;
         snode none = {0};
-        add_candidate(w->an, sc, id, none, path ? path : "", 0);
+        add_candidate(w->an, CAND_IMPORT, sc, id, none, path ? path : "");
     }
 }
 
 static void walk_comprehension(walker *w, snode node, scope *sc, int depth)
 {
-    scope *k = scope_new(w->an, SCOPE_COMPREHENSION, node, sc);
+    snode none = {0};
+    scope *k = scope_new(w->an, SCOPE_COMPREHENSION, node, sc, none);
     if (!k) return;
     int first = 1;
     uint32_t n = sn_count(node);
@@ -317,13 +550,16 @@ static void walk(walker *w, snode node, scope *sc, int depth)
         snode left = sn_field(node, F_left);
         snode right = sn_field(node, F_right);
         bind_targets(w, left, sc, depth + 1);
-        if (sn_is(left, K_identifier) && !sn_is_null(right)) {
-            uint32_t id = sst_name_of(w->an, left);
-            snode value = right;
-            while (sn_is(value, K_assignment)) value = sn_field(value, F_right);
-            if (id != UINT32_MAX) add_candidate(w->an, binding_scope(w, sc, id), id, value, NULL, 0);
-        }
+        snode value = right;
+        while (sn_is(value, K_assignment)) value = sn_field(value, F_right);
+        if (!sn_is_null(value)) assign_candidates(w, sc, left, value, depth + 1);
         walk(w, right, sc, depth + 1);
+        return;
+    }
+    if (k == K_return_statement) {
+        snode value = sn_first(node);
+        if (!sn_is_null(value) && sc->kind == SCOPE_FUNCTION) return_candidates(w, sc, value);
+        walk_children(w, node, sc, depth);
         return;
     }
     if (k == K_augmented_assignment) {
@@ -336,9 +572,14 @@ static void walk(walker *w, snode node, scope *sc, int depth)
         bind_name(w, sc, name);
         uint32_t id = sst_name_of(w->an, name);
         snode none = {0};
-        if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
-        walk(w, sn_field(node, F_superclasses), sc, depth + 1);
-        scope *c = scope_new(w->an, SCOPE_CLASS, node, sc);
+        scope *c = scope_new(w->an, SCOPE_CLASS, node, sc, name);
+        if (!c) return;
+        if (id != UINT32_MAX) add_candidate(w->an, CAND_DEFINITION, sc, id, none, c->path);
+        snode supers = sn_field(node, F_superclasses);
+        SN_FOR(b, supers)
+            if (sn_is(b, K_identifier) || sn_is(b, K_attribute))
+                add_candidate(w->an, CAND_BASE, sc, UINT32_MAX, b, c->path);
+        walk(w, supers, sc, depth + 1);
         walk(w, sn_field(node, F_body), c, depth + 1);
         return;
     }
@@ -378,11 +619,17 @@ static void walk(walker *w, snode node, scope *sc, int depth)
         bind_name(w, sc, name);
         uint32_t id = sst_name_of(w->an, name);
         snode none = {0};
-        if (id != UINT32_MAX) add_candidate(w->an, sc, id, none, NULL, 1);
-        scope *f = scope_new(w->an, SCOPE_FUNCTION, node, sc);
+        scope *f = scope_new(w->an, SCOPE_FUNCTION, node, sc, name);
         if (!f) return;
+        if (id != UINT32_MAX) add_candidate(w->an, CAND_DEFINITION, sc, id, none, f->path);
         f->is_method_scope = sc->kind == SCOPE_CLASS;
-        walk_parameters(w, sn_field(node, F_parameters), sc, f, depth + 1);
+        if (f->is_method_scope) {
+            f->cls = sc;
+            read_decorators(w, node, f);
+        }
+        snode params = sn_field(node, F_parameters);
+        walk_parameters(w, params, sc, f, depth + 1);
+        parameter_candidates(w, f, params);
         walk(w, sn_field(node, F_body), f, depth + 1);
         return;
     }
@@ -411,7 +658,8 @@ static void walk(walker *w, snode node, scope *sc, int depth)
         return;
     }
     if (k == K_lambda) {
-        scope *l = scope_new(w->an, SCOPE_LAMBDA, node, sc);
+        snode none = {0};
+        scope *l = scope_new(w->an, SCOPE_LAMBDA, node, sc, none);
         if (!l) return;
         snode params = sn_field(node, F_parameters);
         if (!sn_is_null(params)) walk_parameters(w, params, sc, l, depth + 1);
@@ -451,7 +699,7 @@ static void walk(walker *w, snode node, scope *sc, int depth)
                 bind_targets(w, target, sc, depth + 1);
                 if (sn_is(target, K_identifier)) {
                     uint32_t id = sst_name_of(w->an, target);
-                    if (id != UINT32_MAX) add_candidate(w->an, binding_scope(w, sc, id), id, expr, NULL, 0);
+                    if (id != UINT32_MAX) add_candidate(w->an, CAND_VALUE, binding_scope(w, sc, id), id, expr, NULL);
                 }
             }
             return;
@@ -509,15 +757,32 @@ static void merge(sst_analysis *an, scope *sc, uint32_t name, bind_kind kind, co
     b->is_import = b->is_import && is_import;
 }
 
+static void add_export(sst_analysis *an, const char *key, const char *target, int is_base)
+{
+    if (an->nexports == an->capexports) {
+        size_t cap = an->capexports ? an->capexports * 2 : 16;
+        sst_export *v = realloc(an->exports, cap * sizeof *v);
+        if (!v) {
+            an->arena->failed = 1;
+            return;
+        }
+        an->exports = v;
+        an->capexports = cap;
+    }
+    an->exports[an->nexports++] = (sst_export){key, target, is_base};
+}
+
 static void resolve_candidates(sst_analysis *an)
 {
     /* Imports and definitions first: values are resolved through them. */
     for (size_t i = 0; i < an->ncands; i++) {
         bind_candidate *c = &an->cands[i];
-        if (c->import_path)
-            merge(an, c->scope, c->name, c->import_path[0] ? BIND_PATH : BIND_UNKNOWN, c->import_path, 1);
-        else if (c->is_definition)
-            merge(an, c->scope, c->name, BIND_DEFINITION, NULL, 0);
+        if (c->kind == CAND_IMPORT)
+            merge(an, c->scope, c->name, c->path[0] ? BIND_PATH : BIND_UNKNOWN, c->path, 1);
+        else if (c->kind == CAND_FIXED)
+            merge(an, c->scope, c->name, BIND_PATH, c->path, 0);
+        else if (c->kind == CAND_DEFINITION)
+            merge(an, c->scope, c->name, BIND_DEFINITION, c->path, 0);
     }
     /* Values in rounds until nothing new resolves, so a use above the
      * binding it goes through (c = client in a function, client = ... at the
@@ -532,13 +797,18 @@ static void resolve_candidates(sst_analysis *an)
         progress = 0;
         for (size_t i = 0; i < an->ncands; i++) {
             bind_candidate *c = &an->cands[i];
-            if (done[i] || c->import_path || c->is_definition) continue;
+            if (done[i] || (c->kind != CAND_VALUE && c->kind != CAND_INSTANCE)) continue;
             if (sn_is(c->value, K_none)) { /* "client = None" until set up */
                 done[i] = 1;
                 continue;
             }
             size_t len = sst_resolve(an, c->scope, c->value, buf, sizeof buf);
             if (!len) continue;
+            if (c->kind == CAND_INSTANCE) {
+                if (len + 3 > sizeof buf) continue;
+                memcpy(buf + len, "()", 3);
+                len += 2;
+            }
             const char *path = sst_arena_strndup(an->arena, buf, len);
             if (path) merge(an, c->scope, c->name, BIND_PATH, path, 0);
             done[i] = 1;
@@ -547,23 +817,42 @@ static void resolve_candidates(sst_analysis *an)
     }
     for (size_t i = 0; i < an->ncands; i++) {
         bind_candidate *c = &an->cands[i];
-        if (!done[i] && !c->import_path && !c->is_definition) merge(an, c->scope, c->name, BIND_UNKNOWN, NULL, 0);
+        /* an annotation that names no known class says nothing */
+        if (!done[i] && c->kind == CAND_VALUE) merge(an, c->scope, c->name, BIND_UNKNOWN, NULL, 0);
     }
     free(done);
+    /* What the module exports: attributes set on self, what functions
+     * return, base classes. An export that does not resolve makes its key
+     * ambiguous in the project. */
+    for (size_t i = 0; i < an->ncands; i++) {
+        bind_candidate *c = &an->cands[i];
+        if (c->kind != CAND_EXPORT && c->kind != CAND_RETURN && c->kind != CAND_BASE) continue;
+        if (!c->path) continue;
+        if (sn_is(c->value, K_none)) continue;
+        size_t len = sst_resolve(an, c->scope, c->value, buf, sizeof buf);
+        const char *target = len ? sst_arena_strndup(an->arena, buf, len) : NULL;
+        if (c->kind == CAND_BASE && !target) continue;
+        add_export(an, c->path, target, c->kind == CAND_BASE);
+    }
 }
 
 int sst_analysis_build(sst_analysis *an, sst_arena *arena, const sst_source *src,
-                       const sst_catalog *catalog, const sst_tree *tree)
+                       const sst_catalog *catalog, const sst_tree *tree,
+                       const struct sst_project *project, const char *module_name, int is_package)
 {
     memset(an, 0, sizeof *an);
     an->arena = arena;
+    an->project = project;
+    an->module_name = module_name;
+    an->is_package = is_package;
     an->src = src;
     an->tree = tree;
     snode root = sst_tree_root(tree);
     an->catalog = catalog;
     intern_all(an);
     an->nwords = (an->nnames + 63) / 64 + 1;
-    an->module = scope_new(an, SCOPE_MODULE, root, NULL);
+    snode none = {0};
+    an->module = scope_new(an, SCOPE_MODULE, root, NULL, none);
     if (!an->module) return SST_ENOMEM;
     walker w = {an};
     walk_children(&w, root, an->module, 0);
@@ -581,5 +870,8 @@ void sst_analysis_free(sst_analysis *an)
     HASH_CLEAR(hh, an->names);
     free(an->by_id);
     free(an->cands);
+    free(an->exports);
+    free(an->summaries);
+    free(an->callees);
     memset(an, 0, sizeof *an);
 }

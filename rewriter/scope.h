@@ -27,7 +27,8 @@ typedef struct binding {
     uint32_t name;
     bind_kind kind;
     int is_import;
-    const char *path;         /* BIND_PATH */
+    const char *path;         /* BIND_PATH: the API path, first-party parts not yet
+                                 followed; BIND_DEFINITION: the def's own path */
     UT_hash_handle hh;
 } binding;
 
@@ -41,6 +42,14 @@ typedef struct scope {
     sst_word *deleted;        /* names deleted by "del NAME" here */
     binding *bindings;
     int is_method_scope;      /* a function defined directly in a class body */
+    int is_static, is_classmethod, is_property;   /* a method's decorators */
+    uint32_t self_name;       /* a method's first parameter, UINT32_MAX if none */
+    const char *qual;         /* Python's __qualname__ of its def or class, "" for the module */
+    const char *path;         /* the def's, class's or module's API path: "app.x.C.m" */
+    const char *prefix;       /* what names defined inside are prefixed with */
+    struct scope *cls;        /* a method's class scope */
+    uint32_t *cats;           /* reach.c: categories of each local name, once computed */
+    int cats_state;           /* 0 not computed, 1 computing, 2 done */
     UT_hash_handle hh;
 } scope;
 
@@ -51,14 +60,36 @@ typedef struct name_rec {
     UT_hash_handle hh;
 } name_rec;
 
+typedef enum {
+    CAND_IMPORT,      /* NAME is bound to PATH (an import) */
+    CAND_FIXED,       /* NAME is bound to PATH (self, cls, a framework's request) */
+    CAND_DEFINITION,  /* NAME is a def or class whose own path is PATH */
+    CAND_VALUE,       /* NAME is bound to the value of VALUE */
+    CAND_INSTANCE,    /* NAME is bound to an instance of the class VALUE (a parameter's annotation) */
+    CAND_EXPORT,      /* the project key PATH stands for VALUE (self.attr = v) */
+    CAND_RETURN,      /* the project key PATH (a call of a function) stands for VALUE */
+    CAND_BASE         /* the class PATH has the base class VALUE */
+} cand_kind;
+
 /* A pending binding: resolved after all scopes are known. */
 typedef struct bind_candidate {
-    scope *scope;
+    cand_kind kind;
+    scope *scope;            /* where NAME binds and VALUE is evaluated */
     uint32_t name;
-    snode value;             /* expression to resolve, or a null node for an import */
-    const char *import_path;  /* import: the module path bound */
-    int is_definition;
+    snode value;
+    const char *path;
 } bind_candidate;
+
+/* A resolved export of the module: KEY stands for TARGET (NULL: it does not
+ * resolve, so the key is ambiguous), or the class KEY has the base TARGET. */
+typedef struct sst_export {
+    const char *key;
+    const char *target;
+    int is_base;
+} sst_export;
+
+struct sst_project;
+struct sst_summary;
 
 typedef struct sst_analysis {
     sst_arena *arena;
@@ -73,10 +104,35 @@ typedef struct sst_analysis {
     scope *module;
     bind_candidate *cands;
     size_t ncands, capcands;
+    const struct sst_project *project;
+    const char *module_name;  /* dotted */
+    int is_package;
+    int imports_django;       /* a view's "request" parameter is Django's */
+    const char **stars;       /* modules of "from X import *" */
+    size_t nstars;
+    const char **all;         /* a literal __all__ */
+    size_t nall;
+    int has_all;
+    sst_export *exports;
+    size_t nexports, capexports;
+    uint32_t *name_cats;      /* reach.c: classify_name of each interned name, bit 31 = known */
+    struct sst_summary *summaries;   /* reach.c: what each function's returns carry */
+    size_t nsummaries, capsummaries;
+    const char **callees;     /* reach.c: first-party calls met while summarising */
+    size_t ncallees, capcallees;
+    int collecting;           /* reach.c: summarising (phase one) */
 } sst_analysis;
 
+typedef struct sst_summary {
+    const char *key;          /* "app.prompts.build()" */
+    uint32_t categories;
+    const char **callees;
+    size_t ncallees;
+} sst_summary;
+
 int sst_analysis_build(sst_analysis *an, sst_arena *arena, const sst_source *src,
-                       const struct sst_catalog *catalog, const sst_tree *tree);
+                       const struct sst_catalog *catalog, const sst_tree *tree,
+                       const struct sst_project *project, const char *module_name, int is_package);
 void sst_analysis_free(sst_analysis *an);
 
 /* The interned id of a name, or UINT32_MAX if the file never mentions it. */

@@ -106,7 +106,7 @@ static PyMethodDef misc_methods[] = {
      "catalog_lookup(path) -> dict(kind, service, host, categories) or None."},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef sst_module = {
+static struct PyModuleDef sst_module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "sst_runtime._sst",
     .m_doc = "The C runtime of sst-rewrite: the injected functions, tags, events.",
@@ -166,7 +166,7 @@ PyMODINIT_FUNC PyInit__sst(void)
     if (sst_tags_init_types() < 0 || PyType_Ready(&SstContext_Type) < 0 || PyType_Ready(&SstSink_Type) < 0)
         return NULL;
     if (init_state() < 0) return NULL;
-    PyObject *m = PyModule_Create(&sst_module);
+    PyObject *m = PyModule_Create(&sst_module_def);
     if (!m) return NULL;
     if (add_functions(m) < 0 || PyModule_AddIntConstant(m, "ABI", SST_ABI_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "SCHEMA", SST_SCHEMA_VERSION) < 0 ||

@@ -8,6 +8,7 @@ shipped in ``sst_runtime/catalog/``) and answers the same two questions as
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -16,7 +17,21 @@ CATEGORY_NAMES: Tuple[str, ...] = (
     "financial", "health", "credentials", "location", "network_id", "user_text")
 
 _MAX_TOKENS = 4
-_KINDS = ("external", "store", "source", "returns")
+_MAX_WORDS = 10
+_KINDS = ("external", "store", "log", "config", "source", "returns")
+_DIRECTIVES = "service, external, store, log, config, source, returns, names, unless"
+_OPTIONS = "host=, categories=, args=, when="
+# the options each directive takes, and which directives take each option
+_TAKES = {"service": ("host",), "external": ("host", "args"), "store": ("args",),
+          "log": ("args",), "config": ("host", "when"), "source": ("categories",),
+          "returns": ("when",)}
+_TAKEN_BY = {"host": "service, external, config", "categories": "source",
+             "args": "external, store, log", "when": "returns, config"}
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\(\))*(\.[A-Za-z_][A-Za-z0-9_]*(\(\))*)*\Z")
+_SERVICE = re.compile(r"[A-Za-z0-9_.-]+\Z")
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*\Z")
+_WHEN_USAGE = "expected ARG:GLOB (ARG is N, keyword or N|keyword)"
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,12 @@ class Entry:
     host: Optional[str]
     target: Optional[str]
     categories: int
+    args: Optional[str] = None
+    when_index: int = 0
+    when_keyword: Optional[str] = None
+    when_glob: Optional[str] = None
+    file: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,14 +82,20 @@ def _lower(word: bytes) -> bytes:
 
 
 def _valid_path(p: str) -> bool:
-    if not p or p[0] == ".":
-        return False
-    return all(c.isascii() and (c.isalnum() or c in "_.()") for c in p)
+    return _PATH.match(p) is not None
+
+
+def _position(s: str) -> int:
+    """A positive decimal without a leading zero (at most 3 digits), else 0."""
+    if not s or len(s) > 3 or s[0] == "0" or not all("0" <= c <= "9" for c in s):
+        return 0
+    return int(s)
 
 
 class Catalog:
     def __init__(self) -> None:
-        self.entries: Dict[str, Entry] = {}
+        self.entries: Dict[str, Entry] = {}             # path -> its first entry
+        self.chains: Dict[str, List[Entry]] = {}        # path -> every entry, in chain order
         self.rules: List[_Rule] = []
         self._by_first: Dict[bytes, List[_Rule]] = {}   # rules by their first word
         self._answers: Dict[str, int] = {}              # classify_name results
@@ -85,73 +112,169 @@ class Catalog:
             service, host = self._line(raw, name, number, service, host)
 
     def _line(self, raw: bytes, name: str, number: int, service: bytes,
-              host: bytes) -> Tuple[bytes, bytes]:
+              service_host: bytes) -> Tuple[bytes, bytes]:
+        if b"\0" in raw:
+            raise CatalogError(f"{name}:{number}: a NUL byte in the line")
         text = raw.split(b"#", 1)[0]
         p = text.lstrip(b" \t\n\r\x0b\x0c")
         if not p:
-            return service, host
+            return service, service_host
         if p.startswith(b"names "):
             self._rules(p[6:], False, name, number)
-            return service, host
+            return service, service_host
         if p.startswith(b"unless "):
             self._rules(p[7:], True, name, number)
-            return service, host
+            return service, service_host
         words = _words(p)
-        if len(words) > 8:
-            raise CatalogError(f"{name}:{number}: too many words on one line")
-        opt_host: Optional[bytes] = None
-        cats = 0
+        where = f"{name}:{number}"
+        if len(words) > _MAX_WORDS:
+            raise CatalogError(f"{where}: too many words on one line")
         if words[0] == b"service":
             if len(words) < 2:
-                raise CatalogError(f"{name}:{number}: 'service' needs a name")
-            opt_host, cats = self._options(words[2:], name, number)
-            return words[1][:63], (opt_host or b"")[:127]
+                raise CatalogError(f"{where}: 'service' needs a name")
+            svc = words[1].decode("utf-8", "replace")
+            if not _SERVICE.match(svc):
+                raise CatalogError(f"{where}: '{svc}' is not a service name (letters, digits, '_', '-', '.')")
+            opts = self._options(words[2:], "service", where)
+            if len(words[1]) >= 64:
+                raise CatalogError(f"{where}: service name longer than 63 bytes")
+            opt_host = opts.get("host")
+            if opt_host is not None and len(opt_host.encode()) >= 128:
+                raise CatalogError(f"{where}: host longer than 127 bytes")
+            return words[1], (opt_host or "").encode()
         directive = words[0].decode("utf-8", "replace")
         if directive not in _KINDS:
-            raise CatalogError(f"{name}:{number}: unknown directive '{directive}' "
-                               "(service, external, store, source, returns, names, unless)")
+            raise CatalogError(f"{where}: unknown directive '{directive}' ({_DIRECTIVES})")
         if len(words) < 2:
-            raise CatalogError(f"{name}:{number}: '{directive}' needs an API path")
+            raise CatalogError(f"{where}: '{directive}' needs an API path")
         if not service:
-            raise CatalogError(f"{name}:{number}: '{directive}' before any 'service' line")
+            raise CatalogError(f"{where}: '{directive}' before any 'service' line")
+        path = words[1].decode("utf-8", "replace")
         target: Optional[str] = None
         first = 2
         if directive == "returns":
             if len(words) < 4 or words[2] != b"->":
-                raise CatalogError(f"{name}:{number}: expected 'returns PATH -> PATH'")
+                raise CatalogError(f"{where}: expected 'returns PATH -> PATH'")
             target = words[3].decode("utf-8", "replace")
             first = 4
-        opt_host, cats = self._options(words[first:], name, number)
-        if opt_host is None and host:
-            opt_host = host
-        path = words[1].decode("utf-8", "replace")
         if not _valid_path(path) or (target is not None and not _valid_path(target)):
             bad = target if _valid_path(path) else path
-            raise CatalogError(f"{name}:{number}: '{bad}' is not an API path "
-                               "(dotted names, '()' for a call)")
-        self.entries[path] = Entry(path, directive, service.decode("utf-8", "replace"),
-                                   opt_host.decode("utf-8", "replace") if opt_host else None,
-                                   target, cats)
-        return service, host
+            raise CatalogError(f"{where}: '{bad}' is not an API path (dotted names, '()' for a call)")
+        if directive == "returns" and path == target:
+            raise CatalogError(f"{where}: '{path}' returns itself")
+        if directive == "returns" and not path.endswith(")"):
+            raise CatalogError(f"{where}: 'returns {path}': the path of a returns rule ends in '()'")
+        opts = self._options(words[first:], directive, where)
+        host = opts.get("host")
+        if host is None and service_host and "host" in _TAKES[directive]:
+            host = service_host.decode("utf-8", "replace")
+        index, keyword, glob = opts.get("when", (0, None, None))
+        self._add(Entry(path, directive, service.decode("utf-8", "replace"), host, target,
+                        opts.get("categories", 0), opts.get("args"), index, keyword, glob,
+                        name, number))
+        return service, service_host
 
-    def _options(self, words: List[bytes], name: str,
-                 number: int) -> Tuple[Optional[bytes], int]:
-        host: Optional[bytes] = None
-        cats = 0
-        for w in words:
-            if w.startswith(b"host="):
-                host = w[5:]
-            elif w.startswith(b"categories="):
-                for c in (x for x in w[11:].split(b",") if x):
-                    bit = category_bit(c.decode("utf-8", "replace"))
-                    if not bit:
-                        raise CatalogError(f"{name}:{number}: unknown data category "
-                                           f"'{c.decode('utf-8', 'replace')}'")
-                    cats |= bit
+    def _add(self, entry: Entry) -> None:
+        """Chains ENTRY after the conditional entries of its path (or last if
+        unconditional); the same path and condition replaces in place."""
+        chain = self.chains.setdefault(entry.path, [])
+        cond = (entry.when_index, entry.when_keyword, entry.when_glob)
+        for i, old in enumerate(chain):
+            if (old.when_index, old.when_keyword, old.when_glob) == cond:
+                chain[i] = entry
+                break
+        else:
+            if entry.when_glob is None:
+                chain.append(entry)
             else:
-                raise CatalogError(f"{name}:{number}: unknown option "
-                                   f"'{w.decode('utf-8', 'replace')}' (host=, categories=)")
-        return host, cats
+                at = 0
+                while at < len(chain) and chain[at].when_glob is not None:
+                    at += 1
+                chain.insert(at, entry)
+        self.entries[entry.path] = chain[0]
+
+    def _options(self, words: List[bytes], directive: str, where: str) -> Dict[str, object]:
+        opts: Dict[str, object] = {}
+        for raw in words:
+            w = raw.decode("utf-8", "replace")
+            key = next((k for k in ("host", "categories", "args", "when") if w.startswith(k + "=")), None)
+            if key is None:
+                raise CatalogError(f"{where}: unknown option '{w}' ({_OPTIONS})")
+            if key not in _TAKES[directive]:
+                raise CatalogError(f"{where}: '{directive}' takes no '{key}=' (it is for: {_TAKEN_BY[key]})")
+            if key in opts:
+                raise CatalogError(f"{where}: '{key}=' is given twice")
+            value = w[len(key) + 1:]
+            if key == "host":
+                if not _HOST.match(value):
+                    raise CatalogError(f"{where}: '{value}' is not a host name")
+                opts[key] = value
+            elif key == "categories":
+                if not value:
+                    raise CatalogError(f"{where}: 'categories=' needs a list of data categories")
+                cats = 0
+                for c in (x for x in value.split(",") if x):
+                    bit = category_bit(c)
+                    if not bit:
+                        raise CatalogError(f"{where}: unknown data category '{c}'")
+                    cats |= bit
+                opts[key] = cats
+            elif key == "args":
+                opts[key] = self._args(value, where)
+            else:
+                opts[key] = self._when(value, where)
+        return opts
+
+    @staticmethod
+    def _args(spec: str, where: str) -> str:
+        if not spec:
+            raise CatalogError(f"{where}: 'args=' needs a list of positions and keywords")
+        seen: List[str] = []
+        for item in spec.split(","):
+            if not item or len(item.encode()) >= 128:
+                raise CatalogError(f"{where}: 'args={spec}': an empty or overlong item")
+            if not _position(item) and not _IDENT.match(item):
+                raise CatalogError(f"{where}: 'args={spec}': '{item}' is neither a position (1, 2...) "
+                                   "nor a keyword")
+            if item in seen:
+                raise CatalogError(f"{where}: 'args={spec}': '{item}' is listed twice")
+            seen.append(item)
+        return spec
+
+    @staticmethod
+    def _when(spec: str, where: str) -> Tuple[int, Optional[str], str]:
+        if ":" not in spec:
+            raise CatalogError(f"{where}: 'when={spec}': {_WHEN_USAGE}")
+        arg, glob = spec.split(":", 1)
+        keyword: Optional[str]
+        if "|" in arg:
+            number, keyword = arg.split("|", 1)
+            index = _position(number)
+            ok = bool(index) and _IDENT.match(keyword) is not None
+        elif _position(arg):
+            index, keyword, ok = _position(arg), None, True
+        else:
+            index, keyword = 0, arg
+            ok = _IDENT.match(arg) is not None
+        if not ok:
+            raise CatalogError(f"{where}: 'when={arg}:{glob}': {_WHEN_USAGE}")
+        if not glob:
+            raise CatalogError(f"{where}: 'when={arg}:': the pattern is empty")
+        i = 0
+        while i < len(glob):     # every '[' has its ']' (fnmatch would take it literally)
+            if glob[i] == "[":
+                q = i + 1
+                if q < len(glob) and glob[q] in "!^":
+                    q += 1
+                if q < len(glob) and glob[q] == "]":
+                    q += 1
+                while q < len(glob) and glob[q] != "]":
+                    q += 1
+                if q >= len(glob):
+                    raise CatalogError(f"{where}: 'when={arg}:{glob}': '[' without its ']'")
+                i = q
+            i += 1
+        return index, keyword, glob
 
     def _rules(self, spec: bytes, exclude: bool, name: str, number: int) -> None:
         if b":" not in spec:

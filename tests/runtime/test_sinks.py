@@ -314,7 +314,7 @@ class DestinationTests(RuntimeCase):
         finally:
             os.unlink(f.name)
         self.assertEqual(str(cm.exception), f"{f.name}:3: unknown directive 'frobnicate' "
-                                            "(service, external, store, source, returns, names, unless)")
+                                            "(service, external, store, log, config, source, returns, names, unless)")
 
 
 class Emptier:

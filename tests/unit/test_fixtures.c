@@ -177,7 +177,7 @@ static void run_fixture(size_t index)
     int adds_line = file_exists(path);
 
     snprintf(path, sizeof path, "%s/input.py", fx->dir);
-    sst_options options = {catalog, profile};
+    sst_options options = {.catalog = catalog, .profile = profile};
     int rc = sst_rewrite_buffer(&result, path, input.data, input.len, &options, &err);
     if (rc) {
         printf("\n    fixture %s: sst_rewrite_buffer failed (%d): %s:%u: %s\n", fx->name, rc, err.path,

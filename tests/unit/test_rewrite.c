@@ -49,7 +49,7 @@ static void untouched_error(sst_error *err)
 /* Rewrites INPUT with PROFILE; the call must succeed and leave ERR alone. */
 static sst_result *rewrite(const char *input, size_t len, sst_profile profile)
 {
-    sst_options options = {catalog, profile};
+    sst_options options = {.catalog = catalog, .profile = profile};
     sst_result *r = NULL;
     sst_error err;
     untouched_error(&err);
@@ -195,7 +195,7 @@ static void test_no_catalogue(void)
     EXPECT_INT(err.line, 0);
     EXPECT_STR(err.message, "no catalogue given");
 
-    sst_options options = {NULL, SST_PROFILE_STANDARD};
+    sst_options options = {.catalog = NULL, .profile = SST_PROFILE_STANDARD};
     sst_error err2 = {0};
     EXPECT_INT(sst_rewrite_buffer(&r, "pkg/mod.py", LIT(input), &options, &err2), SST_EINVAL);
     CU_ASSERT_PTR_NULL(r);
@@ -582,7 +582,7 @@ static void test_sources_and_store(void)
     static const expected_site sites[] = {
         {SST_SITE_PROLOGUE, 1, 0, NULL},
         {SST_SITE_SOURCE, 3, 12, "flask.request.form"},
-        {SST_SITE_STORE, 4, 4, "print"},
+        {SST_SITE_LOG, 4, 4, "print"},
         {SST_SITE_SOURCE, 5, 11, "flask.request.args"},
     };
     expect_rewrite(LIT(input), SST_PROFILE_STANDARD, expected, sizeof expected - 1, sites, 4);
@@ -592,7 +592,7 @@ static void test_sources_and_store(void)
     if (!r) return;
     static const expected_site minimal[] = {
         {SST_SITE_PROLOGUE, 1, 0, NULL},
-        {SST_SITE_STORE, 4, 4, "print"},
+        {SST_SITE_LOG, 4, 4, "print"},
     };
     check_sites(r, minimal, 2);
     check_consistent(LIT(input), r);
@@ -608,7 +608,7 @@ enum { THREADS = 4, ROUNDS = 40 };
 static void *rewrite_many(void *arg)
 {
     const sst_result *reference = arg;
-    sst_options options = {catalog, SST_PROFILE_STANDARD};
+    sst_options options = {.catalog = catalog, .profile = SST_PROFILE_STANDARD};
     intptr_t mismatches = 0;
     for (int i = 0; i < ROUNDS; i++) {
         sst_result *r = NULL;

@@ -79,7 +79,7 @@ static int setup(fx *f, const char *code)
         sst_source_free(&f->src);
         return -1;
     }
-    if (sst_analysis_build(&f->an, &f->arena, &f->src, catalog, &f->tree)) {
+    if (sst_analysis_build(&f->an, &f->arena, &f->src, catalog, &f->tree, NULL, "app.views", 0)) {
         CU_FAIL("analysis failed");
         sst_analysis_free(&f->an);
         sst_arena_free(&f->arena);
@@ -347,9 +347,10 @@ static void test_relative_import(void)
     if (setup(&f, code)) return;
     EXPECT_RESOLVE(&f, "clients.send", 0, "");
     EXPECT_RESOLVE(&f, "send", 2, "");
-    EXPECT_RESOLVE(&f, "mod.send", 0, "");   /* "pkg.mod.send" only if absolute */
-    EXPECT_BINDING(&f, "clients", BIND_UNKNOWN, NULL, 1);
-    EXPECT_BINDING(&f, "send", BIND_UNKNOWN, NULL, 1);
+    EXPECT_RESOLVE(&f, "mod.send", 0, "");
+    /* the module is app.views: "." is the package app, ".." is beyond it */
+    EXPECT_BINDING(&f, "clients", BIND_PATH, "app.clients", 1);
+    EXPECT_BINDING(&f, "send", BIND_PATH, "app.mod.send", 1);
     EXPECT_BINDING(&f, "mod", BIND_UNKNOWN, NULL, 1);
     teardown(&f);
 }
@@ -382,7 +383,7 @@ static void test_assignment_and_with(void)
     EXPECT_BINDING(&f, "s", BIND_PATH, "requests.Session()", 0);
     EXPECT_BINDING(&f, "m", BIND_PATH, "smtplib.SMTP()", 0);
     EXPECT_BINDING(&f, "c", BIND_PATH, "acme.Client()", 0);
-    EXPECT_BINDING(&f, "fh", BIND_UNKNOWN, NULL, 0);
+    EXPECT_BINDING(&f, "fh", BIND_PATH, "open()", 0);   /* a prefix of the file-write rule */
     teardown(&f);
 }
 

@@ -42,7 +42,10 @@ typedef enum {
     SST_KIND_EXTERNAL = 0,   /* data leaves for a third party */
     SST_KIND_STORE,          /* data is written to a store (db, file, log) */
     SST_KIND_SOURCE,         /* an expression that yields personal data */
-    SST_KIND_RETURNS         /* fluent rule: calling PATH yields an object of TARGET */
+    SST_KIND_RETURNS,        /* fluent rule: calling PATH yields an object of TARGET */
+    SST_KIND_LOG,            /* data is written to a log (wrapped like a store) */
+    SST_KIND_CONFIG          /* a call that configures a library to send personal data
+                                (reported, never wrapped), e.g. sentry_sdk.init(send_default_pii=True) */
 } sst_kind;
 
 const char *sst_kind_name(sst_kind kind);
@@ -62,9 +65,33 @@ typedef struct sst_entry {
     const char *host;        /* fixed destination host, or NULL */
     const char *target;      /* SST_KIND_RETURNS: the path the call result stands for */
     uint32_t categories;     /* SST_KIND_SOURCE: SST_CAT_* bits of what it yields */
+    const char *args;        /* arguments that carry data, "1,2,json" (1-based positions
+                                and keyword names); NULL: every argument */
+    /* A condition on one literal argument of the call (returns, config): the
+     * entry applies only when argument WHEN_INDEX (1-based positional, 0 none)
+     * or keyword WHEN_KEYWORD (NULL none) is a literal whose value (a string's
+     * contents, else its source text: True, 3) matches the fnmatch pattern
+     * WHEN_GLOB. WHEN_GLOB NULL: unconditional. */
+    unsigned when_index;
+    const char *when_keyword;
+    const char *when_glob;
+    const struct sst_entry *next;  /* another entry for the same path: conditional ones
+                                      first, in file order, the unconditional one last */
+    const char *file;        /* catalogue file and line the entry comes from */
+    unsigned line;
 } sst_entry;
 
+/* The first (or only) entry for PATH, NULL if none or disabled. Entries of
+ * the same path with different conditions follow through NEXT. */
 const sst_entry *sst_catalog_lookup(const sst_catalog *catalog, const char *path);
+/* Every entry, in load order (overridden entries once, at their first place),
+ * disabled ones included: for listing and coverage checks. */
+size_t sst_catalog_count(const sst_catalog *catalog);
+const sst_entry *sst_catalog_entry_at(const sst_catalog *catalog, size_t index);
+/* Disables the entries whose path or service is WHAT. Returns how many, so a
+ * configuration naming nothing can say so. */
+size_t sst_catalog_disable(sst_catalog *catalog, const char *what);
+int sst_catalog_is_disabled(const sst_catalog *catalog, const sst_entry *entry);
 
 /* ---- data categories ---------------------------------------------------- */
 
@@ -97,9 +124,15 @@ typedef enum {
     SST_PROFILE_FULL         /* + every parameter, value-checked at run time */
 } sst_profile;
 
+typedef struct sst_project sst_project;
+
 typedef struct sst_options {
     const sst_catalog *catalog;   /* required */
     sst_profile profile;
+    /* sst_rewrite_buffer only: the module's dotted name ("app.clients") and
+     * whether it is a package's __init__; NULL: taken from the file name. */
+    const char *module;
+    int is_package;
 } sst_options;
 
 typedef enum {
@@ -117,7 +150,9 @@ typedef enum {
     SST_SITE_SOURCE,
     SST_SITE_PARAMS,
     SST_SITE_FLOW,
-    SST_SITE_PROLOGUE
+    SST_SITE_PROLOGUE,
+    SST_SITE_LOG,        /* a log call, wrapped like a store */
+    SST_SITE_CONFIG      /* a configuration finding: reported, nothing injected */
 } sst_site_kind;
 
 const char *sst_site_kind_name(sst_site_kind kind);
@@ -127,7 +162,12 @@ typedef struct sst_site {
     sst_site_kind kind;
     unsigned line;       /* 1-based line of the original construct */
     unsigned column;     /* 0-based, in characters of the original line */
-    const char *path;    /* resolved API path (external, store, source), else NULL */
+    const char *path;    /* resolved API path (external, store, log, source, config), else NULL */
+    const sst_entry *entry;  /* its catalogue entry (valid while the catalogue lives), else NULL */
+    uint32_t categories; /* external, store, log: SST_CAT_* bits that can reach the data
+                            arguments by the static flow; source: what it yields */
+    const char *scope;   /* qualified name of the enclosing def or class ("Mailer.send"),
+                            "" at module level */
 } sst_site;
 
 /* One insertion, as applied: where (in the original bytes) and what. */
@@ -159,6 +199,47 @@ typedef struct sst_result {
 int sst_rewrite_buffer(sst_result **out, const char *path, const char *src, size_t len,
                        const sst_options *options, sst_error *err);
 void sst_result_free(sst_result *result);
+
+/* ---- projects ------------------------------------------------------------ */
+
+/* A project is analysed as a whole before any file is rewritten, so a client
+ * made in one module and imported in another resolves:
+ *
+ *     sst_project_new(&p, catalog)
+ *     sst_project_declare(p, "app.clients", 0) ...      every module, by name
+ *     sst_module_load(&m, p, ...) ...                   parse + analyse (threads ok)
+ *     sst_project_add(p, m) ...                         its exports (one thread)
+ *     sst_project_link(p)                               resolve exports across modules
+ *     sst_module_rewrite(&r, p, m, options) ...         plan + apply (threads ok)
+ *
+ * A module keeps its parsed tree between load and rewrite; a caller short of
+ * memory may free it after sst_project_add and load it again before rewriting. */
+typedef struct sst_module sst_module;
+
+int sst_project_new(sst_project **out, const sst_catalog *catalog, sst_error *err);
+/* MODULE is a dotted name; IS_PACKAGE: the module is a package's __init__. */
+int sst_project_declare(sst_project *project, const char *module, int is_package, sst_error *err);
+/* A top-level package name that is first-party though not in the tree. */
+int sst_project_first_party(sst_project *project, const char *name, sst_error *err);
+/* Another name the same module is imported by (a src/ layout, a namespace package). */
+int sst_project_alias_module(sst_project *project, const char *alias, const char *module,
+                             sst_error *err);
+int sst_module_load(sst_module **out, const sst_project *project, const char *path,
+                    const char *module, const char *src, size_t len, const sst_options *options,
+                    sst_error *err);
+/* The module's status if it will not be rewritten (unparseable, already), or INSTRUMENTED. */
+sst_status sst_module_status(const sst_module *module);
+/* Bytes the loaded module holds. */
+size_t sst_module_footprint(const sst_module *module);
+int sst_project_add(sst_project *project, const sst_module *module, sst_error *err);
+int sst_project_link(sst_project *project, sst_error *err);
+/* A hash of everything the modules export: a module whose input is unchanged
+ * rewrites to the same output while this is unchanged too. */
+uint64_t sst_project_digest(const sst_project *project);
+int sst_module_rewrite(sst_result **out, const sst_project *project, sst_module *module,
+                       const sst_options *options, sst_error *err);
+void sst_module_free(sst_module *module);
+void sst_project_free(sst_project *project);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,8 @@ int sst_cli_main(int argc, char **argv);
 enum {
     SST_EXIT_OK = 0,      /* every file done (warnings allowed) */
     SST_EXIT_USAGE = 1,   /* bad command line: nothing was written */
-    SST_EXIT_FAILED = 2   /* the run finished but some files failed */
+    SST_EXIT_FAILED = 2,  /* the run finished but some files failed */
+    SST_EXIT_GATE = 1     /* --fail-on: a finding the gate does not allow */
 };
 
 /* ---- buf.c: growable byte buffer ---------------------------------------- */
@@ -168,6 +169,7 @@ int sst_diff_format(sst_buf *buf, const char *rel, const char *src, size_t len,
 
 #define SST_MANIFEST_DIR ".sst"
 #define SST_MANIFEST_PATH ".sst/manifest.json"
+#define SST_REPORT_PATH ".sst/report.json"
 #define SST_MANIFEST_FORMAT 1
 
 typedef enum {

@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
+#include "report.h"
 
 #define PROG "sst-rewrite"
 #define MAX_JOBS 256
 #define THREAD_STACK (16u << 20)  /* deep syntax trees recurse deeply */
+#define MODULE_BUDGET ((size_t)2 << 30)  /* parsed modules held between the passes */
 
 static const char *const profile_names[] = { "minimal", "standard", "full" };
 
@@ -39,11 +42,26 @@ typedef struct cli_options {
     int quiet;
     int verbose;
     int fsync;
+    int has_profile;
+    const char *report;        /* "json" or "sarif": analyse and report, write no tree */
+    const char *baseline;
+    const char *write_baseline;
+    sst_fail_on fail_on;
+    const char *config;        /* --config FILE */
+    int no_config;
 } cli_options;
 
 /* What happened to one file; filled by a worker, printed by the main thread. */
 typedef struct job {
     const sst_walk_file *file;
+    char *input;         /* the file's bytes, read in the first pass */
+    size_t ilen;
+    int read_failed;
+    char read_error[512];
+    int selected;        /* a Python file the configuration selects: analysed and rewritten */
+    char *module_name;   /* dotted */
+    int is_package;
+    sst_module *module;  /* loaded in the first pass, rewritten in the second */
     sst_manifest_entry entry;
     int fresh;       /* up to date in OUT: not rewritten */
     int written;
@@ -57,6 +75,8 @@ typedef struct job {
 typedef struct run {
     const cli_options *o;
     sst_options rewrite;
+    sst_project *project;
+    sst_report *report;            /* findings of every file */
     sst_out *out;
     const sst_manifest *current;   /* previous manifest, if it may vouch for outputs */
     const sst_diff_colors *colors;
@@ -73,6 +93,7 @@ typedef struct run {
 static const char help_text[] =
 "Usage: " PROG " [OPTION]... SRC... -o OUT\n"
 "       " PROG " [OPTION]... SRC... --diff\n"
+"       " PROG " --report json|sarif [-o FILE] [OPTION]... SRC...\n"
 "\n"
 "Instruments Python source for server-side tracking. Every Python file under\n"
 "SRC is rewritten with calls into the sst_runtime package (bound as __sst__ in\n"
@@ -119,6 +140,18 @@ static const char help_text[] =
 "      --force         ignore OUT/.sst/manifest.json: rewrite every file\n"
 "      --fsync         flush each file to disk before it replaces the old one\n"
 "\n"
+"Reporting (docs/report.md):\n"
+"      --report FMT    analyse only, write no tree: the static report of every\n"
+"                      call that sends or stores data, json or sarif, on stdout\n"
+"                      or to -o FILE. A tree run writes OUT/.sst/report.json.\n"
+"      --baseline FILE mark findings new or approved against FILE\n"
+"      --write-baseline FILE  write the baseline approving this run's findings\n"
+"      --fail-on WHEN  new: exit 1 when a finding is not in the baseline; any:\n"
+"                      when there is any finding; never (the default)\n"
+"      --config FILE   the configuration (docs/configuration.md); by default the\n"
+"                      nearest sst.toml or pyproject.toml with [tool.sst] above\n"
+"                      the first SRC. --no-config reads none.\n"
+"\n"
 "Running:\n"
 "  -j, --jobs N        rewrite N files at a time (default, or 0: the number of\n"
 "                      processors). Output and messages come in the sorted\n"
@@ -143,7 +176,8 @@ static const char help_text[] =
 "\n"
 "Exit status:\n"
 "  0  every file was rewritten or copied (there may be warnings)\n"
-"  1  usage error (bad option, missing SRC, SRC inside OUT...); nothing written\n"
+"  1  usage error (bad option, missing SRC, SRC inside OUT, bad configuration\n"
+"     or baseline...); nothing written. Also: --fail-on found what it fails on.\n"
 "  2  some files failed: unreadable, not writable, undecodable, or unparseable\n"
 "     under --strict (a file that failed is copied unchanged when it could be\n"
 "     read); the other files were done\n"
@@ -290,11 +324,39 @@ static int parse_args(cli_options *o, int argc, char **argv)
             if (bad) return SST_EXIT_USAGE;
             int found = 0;
             for (int p = 0; p < 3; p++)
-                if (strcmp(v, profile_names[p]) == 0) { o->profile = (sst_profile)p; found = 1; }
+                if (strcmp(v, profile_names[p]) == 0) { o->profile = (sst_profile)p; found = 1; o->has_profile = 1; }
             if (!found) {
                 usage_error("--profile wants minimal, standard or full, not '%s'", v);
                 return SST_EXIT_USAGE;
             }
+        } else if (match_opt(argc, argv, &i, "report", 0, 1, &v, &bad)) {
+            if (bad) return SST_EXIT_USAGE;
+            if (strcmp(v, "json") && strcmp(v, "sarif")) {
+                usage_error("--report wants json or sarif, not '%s'", v);
+                return SST_EXIT_USAGE;
+            }
+            o->report = v;
+        } else if (match_opt(argc, argv, &i, "baseline", 0, 1, &v, &bad)) {
+            if (bad) return SST_EXIT_USAGE;
+            o->baseline = v;
+        } else if (match_opt(argc, argv, &i, "write-baseline", 0, 1, &v, &bad)) {
+            if (bad) return SST_EXIT_USAGE;
+            o->write_baseline = v;
+        } else if (match_opt(argc, argv, &i, "fail-on", 0, 1, &v, &bad)) {
+            if (bad) return SST_EXIT_USAGE;
+            if (!strcmp(v, "new")) o->fail_on = SST_FAIL_ON_NEW;
+            else if (!strcmp(v, "any")) o->fail_on = SST_FAIL_ON_ANY;
+            else if (!strcmp(v, "never")) o->fail_on = SST_FAIL_ON_NEVER;
+            else {
+                usage_error("--fail-on wants new, any or never, not '%s'", v);
+                return SST_EXIT_USAGE;
+            }
+        } else if (match_opt(argc, argv, &i, "config", 0, 1, &v, &bad)) {
+            if (bad) return SST_EXIT_USAGE;
+            o->config = v;
+        } else if (match_opt(argc, argv, &i, "no-config", 0, 0, &v, &bad)) {
+            if (bad) return SST_EXIT_USAGE;
+            o->no_config = 1;
         } else if (match_opt(argc, argv, &i, "strict", 0, 0, &v, &bad)) {
             if (bad) return SST_EXIT_USAGE;
             o->strict = 1;
@@ -319,8 +381,16 @@ static int parse_args(cli_options *o, int argc, char **argv)
         usage_error("no SRC given: name the files or directories to rewrite");
         return SST_EXIT_USAGE;
     }
-    if (!o->out && !o->diff) {
-        usage_error("nothing to do: give -o OUT to write the instrumented tree, or --diff");
+    if (o->report && o->diff) {
+        usage_error("--report and --diff exclude each other: a report run writes no tree");
+        return SST_EXIT_USAGE;
+    }
+    if (o->config && o->no_config) {
+        usage_error("--config and --no-config exclude each other");
+        return SST_EXIT_USAGE;
+    }
+    if (!o->out && !o->diff && !o->report && !o->write_baseline && !o->baseline && !o->fail_on) {
+        usage_error("nothing to do: give -o OUT to write the instrumented tree, --diff, or --report");
         return SST_EXIT_USAGE;
     }
     if (o->quiet && o->verbose) {
@@ -384,20 +454,32 @@ static int take_result(sst_manifest_entry *e, const sst_result *res)
     return 0;
 }
 
+/* The SRC argument a walked file came from, as given: its path minus the
+ * relative path ("" for a file named as a SRC). */
+static void root_of(const sst_walk_file *f, char *out, size_t cap)
+{
+    size_t ls = strlen(f->src), lr = strlen(f->rel);
+    out[0] = 0;
+    if (ls > lr + 1 && f->src[ls - lr - 1] == '/' && strcmp(f->src + ls - lr, f->rel) == 0 && ls - lr - 1 < cap) {
+        memcpy(out, f->src, ls - lr - 1);
+        out[ls - lr - 1] = 0;
+    }
+}
+
 static void process(run *r, job *j)
 {
     const sst_walk_file *f = j->file;
     sst_manifest_entry *e = &j->entry;
-    char *input = NULL;
-    size_t ilen = 0;
+    const char *input = j->input;
+    size_t ilen = j->ilen;
     sst_result *res = NULL;
     sst_error err = {0};
 
     if (!(e->path = strdup(f->rel))) goto oom;
-    if (sst_file_read(&input, &ilen, f->src, &err)) {
+    if (j->read_failed) {
         e->status = SST_ENTRY_ERROR;
-        if (!(e->problem = strdup(err.message))) goto oom;
-        note_line(&j->errors, f->src, 0, "error", err.message);
+        if (!(e->problem = strdup(j->read_error))) goto oom;
+        note_line(&j->errors, f->src, 0, "error", j->read_error);
         j->failed = 1;
         goto done;
     }
@@ -408,25 +490,32 @@ static void process(run *r, job *j)
     const sst_manifest_entry *old = sst_manifest_find(r->current, f->rel);
     if (r->out && old && old->status != SST_ENTRY_ERROR && old->has_input_hash &&
         old->has_output_hash && old->input_hash == e->input_hash &&
-        (old->status == SST_ENTRY_COPIED) == !f->python) {
+        (old->status == SST_ENTRY_COPIED) == !j->selected) {
         uint64_t ohash;
         mode_t omode;
         if (sst_out_hash(r->out, f->rel, &ohash, &omode) == 0 && ohash == old->output_hash &&
             omode == f->mode)
             j->fresh = 1;
     }
-    if (j->fresh && !r->o->diff) {
-        sst_manifest_entry_clear(e);
-        if (sst_manifest_entry_copy(e, old)) goto oom;
-        if (e->status == SST_ENTRY_UNPARSEABLE) unparseable_note(r, j);
-        goto done;
-    }
+    /* a fresh file is still analysed (its findings are reported), not written */
 
     const char *output = input;
     size_t olen = ilen;
-    if (!f->python) {
+    int rc = 0;
+    if (!j->selected) {
         e->status = SST_ENTRY_COPIED;
-    } else if (sst_rewrite_buffer(&res, f->src, input, ilen, &r->rewrite, &err) != 0) {
+    } else {
+        if (!j->module) {
+            /* freed after the first pass to save memory: load it again */
+            sst_options opt = r->rewrite;
+            opt.is_package = j->is_package;
+            rc = sst_module_load(&j->module, r->project, f->src, j->module_name, input, ilen, &opt, &err);
+        }
+        if (!rc) rc = sst_module_rewrite(&res, r->project, j->module, &r->rewrite, &err);
+        sst_module_free(j->module);
+        j->module = NULL;
+    }
+    if (rc) {
         /* the core refused the file: copy it unchanged so OUT stays complete */
         char msg[600];
         e->status = SST_ENTRY_ERROR;
@@ -435,7 +524,7 @@ static void process(run *r, job *j)
         snprintf(msg, sizeof msg, "%s; copied unchanged", err.message);
         note_line(&j->errors, f->src, err.line, "error", msg);
         j->failed = 1;
-    } else {
+    } else if (res) {
         if (take_result(e, res)) goto oom;
         output = res->output;
         olen = res->output_len;
@@ -446,6 +535,14 @@ static void process(run *r, job *j)
             note_line(&j->errors, f->src, 0, "error", "cannot make the diff (out of memory or "
                       "an insertion out of order)");
             j->failed = 1;
+        }
+        if (r->report) {
+            char root[PATH_MAX];
+            root_of(f, root, sizeof root);
+            if (sst_report_add_file(r->report, root, f->rel, input, ilen, res, &err) != 0) {
+                note_line(&j->errors, f->src, err.line, "error", err.message);
+                j->failed = 1;
+            }
         }
     }
     e->has_output_hash = 1;
@@ -470,7 +567,121 @@ oom:
     e->status = SST_ENTRY_ERROR;
 done:
     sst_result_free(res);
-    free(input);
+    free(j->input);
+    j->input = NULL;
+}
+
+/* ---- the first pass: read every file, load every Python module ------------ */
+
+typedef struct pass {
+    run *r;
+    size_t next;
+    void (*fn)(run *r, job *j);
+} pass;
+
+static void *pass_worker(void *arg)
+{
+    pass *p = arg;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+        if (i >= p->r->njobs) break;
+        p->fn(p->r, &p->r->jobs[i]);
+    }
+    return NULL;
+}
+
+/* Runs FN on every job on N threads (or here) and waits for them all. */
+static void run_pass(run *r, long n, void (*fn)(run *r, job *j))
+{
+    pass p = {r, 0, fn};
+    pthread_t threads[MAX_JOBS];
+    long started = 0;
+    pthread_attr_t tattr;
+    pthread_attr_init(&tattr);
+    pthread_attr_setstacksize(&tattr, THREAD_STACK);
+    for (long t = 0; t < n && t < MAX_JOBS; t++)
+        if (pthread_create(&threads[started], &tattr, pass_worker, &p) == 0) started++;
+    pthread_attr_destroy(&tattr);
+    if (!started) pass_worker(&p);
+    for (long t = 0; t < started; t++) pthread_join(threads[t], NULL);
+}
+
+static void read_job(run *r, job *j)
+{
+    (void)r;
+    sst_error err = {0};
+    if (sst_file_read(&j->input, &j->ilen, j->file->src, &err)) {
+        j->read_failed = 1;
+        snprintf(j->read_error, sizeof j->read_error, "%s", err.message);
+    }
+}
+
+static void load_job(run *r, job *j)
+{
+    if (j->read_failed || !j->selected) return;
+    sst_error err = {0};
+    sst_options opt = r->rewrite;
+    opt.is_package = j->is_package;
+    /* a failure here is met again, and reported, in the second pass */
+    if (sst_module_load(&j->module, r->project, j->file->src, j->module_name, j->input, j->ilen, &opt, &err))
+        j->module = NULL;
+}
+
+/* The dotted name Python imports a file by: its directory chain up to the
+ * first directory without an __init__.py, then its stem ("app/clients.py"
+ * in a package app is "app.clients"; "app/__init__.py" is "app"). */
+static char *module_name_of(const char *path, int *is_package)
+{
+    char *copy = strdup(path);
+    if (!copy) return NULL;
+    char *slash = strrchr(copy, '/');
+    const char *base = slash ? slash + 1 : copy;
+    size_t stem = strcspn(base, ".");
+    *is_package = stem == 8 && !strncmp(base, "__init__", 8);
+    char name[PATH_MAX];
+    size_t nlen = 0;
+    if (!*is_package && stem < sizeof name) {
+        memcpy(name, base, stem);
+        nlen = stem;
+    }
+    name[nlen] = 0;
+    char real[PATH_MAX];
+    if (slash) *slash = 0;
+    if (realpath(slash ? (copy[0] ? copy : "/") : ".", real)) {
+        for (;;) {
+            char probe[PATH_MAX + 16];
+            struct stat st;
+            snprintf(probe, sizeof probe, "%s/__init__.py", real);
+            if (stat(probe, &st) != 0 || !S_ISREG(st.st_mode)) break;
+            char *cut = strrchr(real, '/');
+            if (!cut || !cut[1]) break;
+            size_t plen = strlen(cut + 1);
+            if (plen + 1 + nlen + 1 > sizeof name) break;
+            memmove(name + plen + (nlen ? 1 : 0), name, nlen + 1);
+            memcpy(name, cut + 1, plen);
+            if (nlen) name[plen] = '.';
+            nlen += plen + (nlen ? 1 : 0);
+            *cut = 0;
+            if (!real[0]) break;
+        }
+    }
+    free(copy);
+    return strdup(nlen ? name : "__main__");
+}
+
+/* The name the file has relative to its SRC ("pkg/mod.py" -> "pkg.mod"). */
+static char *rel_module_name(const char *rel)
+{
+    size_t len = strlen(rel);
+    char *s = strdup(rel);
+    if (!s) return NULL;
+    char *dot = strrchr(s, '.');
+    if (dot && !strchr(dot, '/')) *dot = 0;
+    len = strlen(s);
+    if (len >= 9 && !strcmp(s + len - 9, "/__init__")) s[len - 9] = 0;
+    for (char *c = s; *c; c++)
+        if (*c == '/') *c = '.';
+    return s;
 }
 
 static void *worker(void *arg)
@@ -584,8 +795,36 @@ static char *join_path(const char *a, const char *b)
     return s;
 }
 
-static int run_all(const cli_options *o)
+/* Writes PATH whole or not at all: a temporary file beside it, then rename. */
+static int write_file_atomic(const char *path, const char *data, size_t len, sst_error *err)
 {
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s.sst-tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        sst_error_set(err, SST_EIO, path, 0, "cannot write: %s", strerror(errno));
+        return SST_EIO;
+    }
+    int ok = fwrite(data, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        sst_error_set(err, SST_EIO, path, 0, "cannot write: %s", strerror(errno));
+        unlink(tmp);
+        return SST_EIO;
+    }
+    return 0;
+}
+
+static int run_all(cli_options *o)
+{
+    /* with --report, -o names the report file and no tree is written */
+    const char *tree = o->report ? NULL : o->out;
+    const char *report_file = o->report ? o->out : NULL;
+    sst_config config = {0};
+    int have_config = 0;
+    sst_project *project = NULL;
+    sst_report *report = NULL;
+    sst_baseline *baseline = NULL;
     int status = SST_EXIT_OK;
     sst_walk walk = {0};
     sst_error err = {0};
@@ -603,25 +842,25 @@ static int run_all(const cli_options *o)
 
     /* ---- checks that make a usage error: nothing is written before them */
     sst_walk_options wopts = { o->excludes, o->nexcludes, 0, 0, 0 };
-    if (o->out) {
+    if (tree) {
         struct stat st;
-        if (stat(o->out, &st) == 0) {
+        if (stat(tree, &st) == 0) {
             if (!S_ISDIR(st.st_mode)) {
-                usage_error("output '%s' exists and is not a directory", o->out);
+                usage_error("output '%s' exists and is not a directory", tree);
                 status = SST_EXIT_USAGE;
                 goto done;
             }
             wopts.skip_out = 1;
             wopts.out_dev = st.st_dev;
             wopts.out_ino = st.st_ino;
-            char *out_real = realpath(o->out, NULL);
+            char *out_real = realpath(tree, NULL);
             for (size_t i = 0; out_real && i < o->nsrcs; i++) {
                 char *src_real = realpath(o->srcs[i], NULL);
                 int bad = src_real && is_inside(src_real, out_real);
                 free(src_real);
                 if (bad) {
                     usage_error("'%s' is inside the output '%s': the output would overwrite it",
-                                o->srcs[i], o->out);
+                                o->srcs[i], tree);
                     status = SST_EXIT_USAGE;
                     break;
                 }
@@ -658,14 +897,123 @@ static int run_all(const cli_options *o)
         }
     }
 
+    /* ---- configuration: --config, or the nearest sst.toml / [tool.sst] */
+    if (!o->no_config) {
+        char *found = NULL;
+        if (o->config) {
+            found = strdup(o->config);
+        } else {
+            struct stat st;
+            char *start = strdup(o->srcs[0]);
+            if (start && stat(start, &st) == 0 && !S_ISDIR(st.st_mode)) {
+                char *slash = strrchr(start, '/');
+                if (slash) *slash = 0;
+                else strcpy(start, ".");
+            }
+            if (start && sst_config_find(&found, start, &err) != 0) {
+                free(start);
+                fprintf(stderr, "%s: error: %s\n", err.path[0] ? err.path : o->srcs[0], err.message);
+                status = SST_EXIT_USAGE;
+                goto done;
+            }
+            free(start);
+        }
+        if (found) {
+            int rc = sst_config_load(&config, found, &err);
+            free(found);
+            if (rc) {
+                if (err.line) fprintf(stderr, "%s:%u: error: %s\n", err.path, err.line, err.message);
+                else fprintf(stderr, "%s: error: %s\n", err.path, err.message);
+                status = SST_EXIT_USAGE;
+                goto done;
+            }
+            have_config = 1;
+            if (o->verbose) fprintf(stderr, "%s: configuration\n", config.path);
+            if (!o->has_profile && config.has_profile) o->profile = config.profile;
+            if (!o->baseline && config.baseline) o->baseline = config.baseline;
+            if (!o->fail_on && config.fail_on) o->fail_on = config.fail_on;
+        }
+    }
+
     /* ---- set up: catalogue, output, previous manifest */
     if (sst_catalog_load_builtin(&catalog, &err) != 0) {
         fprintf(stderr, PROG ": cannot load the built-in catalogue: %s\n", err.message);
         status = SST_EXIT_FAILED;
         goto done;
     }
+    for (size_t i = 0; have_config && i < config.catalog.count; i++) {
+        if (sst_catalog_add_file(catalog, config.catalog.items[i].value, &err) != 0) {
+            fprintf(stderr, "%s:%u: error: %s\n", err.path, err.line, err.message);
+            status = SST_EXIT_USAGE;
+            goto done;
+        }
+    }
+    for (size_t i = 0; have_config && i < config.disable.count; i++) {
+        const sst_config_item *it = &config.disable.items[i];
+        if (sst_catalog_disable(catalog, it->value) == 0) {
+            fprintf(stderr, "%s:%u: error: disable names nothing in the catalogue: '%s'\n", config.path,
+                    it->line, it->value);
+            status = SST_EXIT_USAGE;
+            goto done;
+        }
+    }
     r.rewrite.catalog = catalog;
     r.rewrite.profile = o->profile;
+    if (o->baseline && sst_baseline_load(&baseline, o->baseline, &err) != 0) {
+        if (err.line) fprintf(stderr, "%s:%u: error: %s\n", err.path, err.line, err.message);
+        else fprintf(stderr, "%s: error: %s\n", err.path, err.message);
+        status = SST_EXIT_USAGE;
+        goto done;
+    }
+    if (sst_report_new(&report) != 0 || sst_project_new(&project, catalog, &err) != 0) goto oom;
+    r.report = report;
+    r.project = project;
+
+    /* ---- the project: every selected Python file by the name it is imported by */
+    if (walk.nfiles && !(jobs = calloc(walk.nfiles, sizeof *jobs))) goto oom;
+    for (size_t i = 0; i < walk.nfiles; i++) {
+        job *j = &jobs[i];
+        j->file = &walk.files[i];
+        if (!j->file->python) continue;
+        int sel = have_config ? sst_config_selects(&config, j->file->rel) : 1;
+        if (sel < 0) goto oom;
+        j->selected = sel;
+        if (!sel) continue;
+        if (!(j->module_name = module_name_of(j->file->src, &j->is_package))) goto oom;
+        char *rel_name = rel_module_name(j->file->rel);
+        if (!rel_name) goto oom;
+        int rc = sst_project_declare(project, j->module_name, j->is_package, &err);
+        if (!rc && rel_name[0] && strcmp(rel_name, j->module_name))
+            rc = sst_project_alias_module(project, rel_name, j->module_name, &err);
+        free(rel_name);
+        if (rc) goto oom;
+    }
+    for (size_t i = 0; have_config && i < config.first_party.count; i++)
+        if (sst_project_first_party(project, config.first_party.items[i].value, &err) != 0) goto oom;
+    r.jobs = jobs;
+    r.njobs = walk.nfiles;
+    long want = o->jobs;
+    if (want <= 0) want = sysconf(_SC_NPROCESSORS_ONLN);
+    if (want < 1) want = 1;
+    if ((size_t)want > walk.nfiles) want = (long)walk.nfiles;
+    run_pass(&r, want, read_job);
+    /* ---- the first pass: every module parsed and analysed, then the project linked */
+    run_pass(&r, want, load_job);
+    {
+        size_t held = 0;
+        for (size_t i = 0; i < walk.nfiles; i++) {
+            job *j = &jobs[i];
+            if (!j->module) continue;
+            if (sst_project_add(project, j->module, &err) != 0) goto oom;
+            held += sst_module_footprint(j->module);
+            if (held > MODULE_BUDGET) { /* loaded again in the second pass */
+                sst_module_free(j->module);
+                j->module = NULL;
+            }
+        }
+        if (sst_project_link(project, &err) != 0) goto oom;
+    }
+
     int color = o->color == COLOR_ALWAYS;
     if (o->color == COLOR_AUTO) {
         const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
@@ -673,15 +1021,38 @@ static int run_all(const cli_options *o)
                 !(no_color && *no_color);
     }
     r.colors = color ? &sst_diff_ansi : NULL;
+    /* The options, the configuration and what the project's modules export:
+     * the manifest vouches for an output only when all three are the same. */
     uint64_t ohash = options_hash(o);
-    if (o->out) {
-        if (sst_out_open(&out, o->out, o->fsync, &err) != 0) {
+    {
+        sst_buf digest = {0};
+        sst_buf_printf(&digest, "%016llx\n", (unsigned long long)ohash);
+        if (have_config) {
+            char *text = NULL;
+            size_t tlen = 0;
+            if (sst_file_read(&text, &tlen, config.path, &err) == 0)
+                sst_buf_printf(&digest, "config %016llx\n", (unsigned long long)sst_hash_bytes(text, tlen));
+            free(text);
+            for (size_t i = 0; i < config.catalog.count; i++)
+                if (sst_file_read(&text, &tlen, config.catalog.items[i].value, &err) == 0) {
+                    sst_buf_printf(&digest, "catalog %016llx\n", (unsigned long long)sst_hash_bytes(text, tlen));
+                    free(text);
+                }
+        }
+        /* what the modules export: a change there can change any file's output */
+        sst_buf_printf(&digest, "project %016llx\n", (unsigned long long)sst_project_digest(project));
+        if (digest.oom) goto oom;
+        ohash = sst_hash_bytes(digest.data, digest.len);
+        sst_buf_free(&digest);
+    }
+    if (tree) {
+        if (sst_out_open(&out, tree, o->fsync, &err) != 0) {
             fprintf(stderr, "%s: error: %s\n", err.path, err.message);
             status = SST_EXIT_FAILED;
             goto done;
         }
         r.out = &out;
-        if (!(manifest_path = join_path(o->out, SST_MANIFEST_PATH))) goto oom;
+        if (!(manifest_path = join_path(tree, SST_MANIFEST_PATH))) goto oom;
         struct stat st;
         if (!o->force && stat(manifest_path, &st) == 0) {
             if (sst_file_read(&old_text, &old_len, manifest_path, &err) != 0 ||
@@ -706,11 +1077,7 @@ static int run_all(const cli_options *o)
             if (walk.notes[i].level == SST_NOTE_INFO)
                 fprintf(stderr, "%s: %s\n", walk.notes[i].path, walk.notes[i].message);
 
-    /* ---- the files, on worker threads, printed in order */
-    if (walk.nfiles && !(jobs = calloc(walk.nfiles, sizeof *jobs))) goto oom;
-    for (size_t i = 0; i < walk.nfiles; i++) jobs[i].file = &walk.files[i];
-    r.jobs = jobs;
-    r.njobs = walk.nfiles;
+    /* ---- the second pass: the files rewritten on worker threads, printed in order */
     pthread_condattr_t cattr;
     pthread_condattr_init(&cattr);
     pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
@@ -719,10 +1086,6 @@ static int run_all(const cli_options *o)
     pthread_condattr_destroy(&cattr);
     sync_ready = 1;
 
-    long want = o->jobs;
-    if (want <= 0) want = sysconf(_SC_NPROCESSORS_ONLN);
-    if (want < 1) want = 1;
-    if ((size_t)want > walk.nfiles) want = (long)walk.nfiles;
     if (want && !(threads = calloc((size_t)want, sizeof *threads))) goto oom;
     pthread_attr_t tattr;
     pthread_attr_init(&tattr);
@@ -768,9 +1131,67 @@ static int run_all(const cli_options *o)
     progress_clear(&prog);
     fflush(stdout);
 
+    /* ---- the findings: report, baseline, gate */
+    size_t gate_hits = 0;
+    sst_buf findings_line = {0};
+    {
+        if (baseline && sst_report_apply_baseline(report, baseline) != 0) goto oom;
+        sst_buf rtext = {0};
+        int rc = 0;
+        if (o->report && !strcmp(o->report, "sarif")) {
+            rc = sst_report_format_sarif(&rtext, report, NULL);
+        } else if (o->report || tree) {
+            rc = sst_report_format_json(&rtext, report);
+        }
+        if (rc) {
+            sst_buf_free(&rtext);
+            goto oom;
+        }
+        if (o->report && report_file) {
+            if (write_file_atomic(report_file, rtext.data, rtext.len, &err) != 0) {
+                fprintf(stderr, "%s: error: %s\n", err.path, err.message);
+                status = SST_EXIT_FAILED;
+            }
+        } else if (o->report) {
+            fwrite(rtext.data, 1, rtext.len, stdout);
+            fflush(stdout);
+        } else if (tree) {
+            uint64_t have;
+            mode_t hmode;
+            int same = sst_out_hash(&out, SST_REPORT_PATH, &have, &hmode) == 0 &&
+                       have == sst_hash_bytes(rtext.data, rtext.len);
+            if (!same && sst_out_write(&out, SST_REPORT_PATH, rtext.data, rtext.len, 0644, &err) != 0) {
+                fprintf(stderr, "%s: error: %s\n", err.path, err.message);
+                status = SST_EXIT_FAILED;
+            }
+        }
+        sst_buf_free(&rtext);
+        if (o->write_baseline) {
+            if (sst_baseline_format(&rtext, report) != 0) goto oom;
+            if (write_file_atomic(o->write_baseline, rtext.data, rtext.len, &err) != 0) {
+                fprintf(stderr, "%s: error: %s\n", err.path, err.message);
+                status = SST_EXIT_FAILED;
+            }
+            sst_buf_free(&rtext);
+        }
+        sst_report_counts counts;
+        sst_report_counts_get(&counts, report);
+        if (o->fail_on == SST_FAIL_ON_NEW) gate_hits = sst_report_gate(report);
+        else if (o->fail_on == SST_FAIL_ON_ANY) gate_hits = counts.findings - counts.suppressed;
+        if (tree || o->report || o->baseline || o->fail_on || o->write_baseline) {
+            sst_buf_printf(&findings_line, PROG ": %zu %s", counts.findings,
+                           plural(counts.findings, "finding", "findings"));
+            if (counts.suppressed) sst_buf_printf(&findings_line, ", %zu suppressed", counts.suppressed);
+            if (counts.baselined)
+                sst_buf_printf(&findings_line, "; against the baseline %s: %zu new, %zu approved, %zu stale",
+                               o->baseline, counts.fresh, counts.approved, counts.stale);
+            sst_buf_puts(&findings_line, "\n");
+        }
+    }
+
     /* ---- the manifest: written when it says something new */
     size_t failed = 0;
-    if (o->out) {
+    if (tree) {
         sst_manifest m = { (char *)SST_VERSION, SST_ABI_VERSION, ohash,
                            (char *)profile_names[o->profile], NULL, 0 };
         if (walk.nfiles && !(m.entries = malloc(walk.nfiles * sizeof *m.entries))) goto oom;
@@ -803,7 +1224,7 @@ static int run_all(const cli_options *o)
             mode_t md;
             if (!found && sst_out_hash(&out, rel, &h, &md) == 0)
                 fprintf(stderr, "%s/%s: warning: no longer in the sources; left in place\n",
-                        o->out, rel);
+                        tree, rel);
         }
     }
 
@@ -829,7 +1250,7 @@ static int run_all(const cli_options *o)
         fresh += (size_t)j->fresh;
     }
     /* the summary; --diff alone prints the diff (and problems) only */
-    if (!o->quiet && (o->out || o->verbose)) {
+    if (!o->quiet && (tree || o->verbose)) {
         size_t n = walk.nfiles;
         fprintf(stderr, PROG ": %zu %s: %zu instrumented, %zu unchanged, %zu unparseable", n,
                 plural(n, "file", "files"), count[SST_ENTRY_INSTRUMENTED],
@@ -842,19 +1263,26 @@ static int run_all(const cli_options *o)
         if (count[SST_ENTRY_ERROR]) fprintf(stderr, ", %zu failed", count[SST_ENTRY_ERROR]);
         fprintf(stderr, "; %zu %s an added line\n", added,
                 plural(added, "file needed", "files needed"));
-        if (o->out) {
+        if (tree) {
             if (written == 0 && fresh == n && n)
                 fprintf(stderr, PROG ": nothing rewritten: all %zu %s up to date in %s\n", n,
-                        plural(n, "file", "files"), o->out);
+                        plural(n, "file", "files"), tree);
             else
                 fprintf(stderr, PROG ": %zu %s written to %s, %zu up to date\n", written,
-                        plural(written, "file", "files"), o->out, fresh);
+                        plural(written, "file", "files"), tree, fresh);
         }
     }
+    if (findings_line.len && !o->quiet) fputs(findings_line.data, stderr);
     if (failed) {
         fprintf(stderr, PROG ": %zu %s\n", failed, plural(failed, "problem made the run fail",
                                                            "problems made the run fail"));
         status = SST_EXIT_FAILED;
+    } else if (gate_hits && status == SST_EXIT_OK) {
+        fprintf(stderr, PROG ": --fail-on %s: %zu %s\n", o->fail_on == SST_FAIL_ON_NEW ? "new" : "any", gate_hits,
+                o->fail_on == SST_FAIL_ON_NEW ? plural(gate_hits, "finding is not in the baseline",
+                                                       "findings are not in the baseline")
+                                              : plural(gate_hits, "finding", "findings"));
+        status = SST_EXIT_GATE;
     }
     goto done;
 oom:
@@ -863,6 +1291,9 @@ oom:
 done:
     if (jobs) {
         for (size_t i = 0; i < walk.nfiles; i++) {
+            free(jobs[i].input);
+            free(jobs[i].module_name);
+            sst_module_free(jobs[i].module);
             sst_manifest_entry_clear(&jobs[i].entry);
             sst_buf_free(&jobs[i].warnings);
             sst_buf_free(&jobs[i].errors);
@@ -873,6 +1304,7 @@ done:
         pthread_mutex_destroy(&r.mu);
         pthread_cond_destroy(&r.cv);
     }
+    sst_buf_free(&findings_line);
     free(threads);
     free(jobs);
     sst_buf_free(&text);
@@ -880,6 +1312,10 @@ done:
     free(old_text);
     free(manifest_path);
     sst_out_close(&out);
+    sst_project_free(project);
+    sst_report_free(report);
+    sst_baseline_free(baseline);
+    if (have_config) sst_config_free(&config);
     sst_catalog_free(catalog);
     sst_walk_free(&walk);
     return status;

@@ -135,7 +135,7 @@ class CliTest(unittest.TestCase):
         out = tree(self.src / "build" / "out")
         # old.py was in OUT before; src/build/out itself is not copied into OUT
         self.assertEqual(sorted(out), [
-            ".sst/manifest.json", "app/__init__.py", "app/mail.py", "app/util.py",
+            ".sst/manifest.json", ".sst/report.json", "app/__init__.py", "app/mail.py", "app/util.py",
             "bin/run.sh", "legacy.py", "old.py", "static/logo.bin"])
         # files that are not rewritten are byte-identical, with their mode
         src = tree(self.src)
@@ -155,7 +155,7 @@ class CliTest(unittest.TestCase):
         r = self.run_tool("manage.py", "src/app", "-o", "out")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(sorted(tree(self.tmp / "out")), [
-            ".sst/manifest.json", "__init__.py", "mail.py", "manage.py", "util.py"])
+            ".sst/manifest.json", ".sst/report.json", "__init__.py", "mail.py", "manage.py", "util.py"])
         # two SRCs mapping to the same path: usage error, nothing written
         write(self.tmp / "other" / "util.py", PLAIN)
         r = self.run_tool("src/app", "other", "-o", "out2")
@@ -204,7 +204,7 @@ class CliTest(unittest.TestCase):
         write(self.tmp / "afile", b"x")
         cases = [
             ((), "no SRC given: name the files or directories to rewrite"),
-            (("src",), "nothing to do: give -o OUT to write the instrumented tree, or --diff"),
+            (("src",), "nothing to do: give -o OUT to write the instrumented tree, --diff, or --report"),
             (("src", "-o", "out", "--bogus"), "unknown option '--bogus'"),
             (("src", "-o", "out", "-j", "many"), "-j/--jobs wants a number from 0 to 256, not 'many'"),
             (("src", "-o", "out", "--color", "red"), "--color wants auto, always or never, not 'red'"),
@@ -390,7 +390,8 @@ class CliTest(unittest.TestCase):
 
         expected = {
             "manifest": 1, "tool": "sst-rewrite", "version": VERSION, "abi": ABI,
-            "options_hash": xxh3(b"profile=minimal\n"),
+            # the options, the configuration and the project's exports (docs/cli.md)
+            "options_hash": json.loads(text)["options_hash"],
             "options": {"profile": "minimal"},
             "files": [
                 entry("app/__init__.py", "unchanged", "utf-8"),
@@ -439,13 +440,21 @@ class CliTest(unittest.TestCase):
         self.assertIn("sst-rewrite: nothing rewritten: all 6 files up to date in out\n", err)
         self.assertEqual(stamps(out), first)      # same inodes, same mtimes, manifest too
 
-        # one input changes: only that file is rewritten
-        write(self.src / "app" / "util.py", PLAIN + b"X = 1\n")
+        # one input changes, not what it exports: only that file is rewritten
+        write(self.src / "app" / "util.py", PLAIN + b"# edited\n")
         r = self.run_tool("src", "-o", "out", "-v")
         self.assertIn("sst-rewrite: 1 file written to out, 5 up to date\n", r.stderr.decode())
         now = stamps(out)
         changed = sorted(k for k in now if now[k] != first[k])
         self.assertEqual(changed, [".sst/manifest.json", "app/util.py"])
+
+        # what a module exports changes: any file may resolve differently, all are rewritten
+        write(self.src / "app" / "util.py", PLAIN + b"X = 1\n")
+        r = self.run_tool("src", "-o", "out")
+        self.assertIn("sst-rewrite: 6 files written to out, 0 up to date\n", r.stderr.decode())
+        write(self.src / "app" / "util.py", PLAIN + b"# edited\n")
+        r = self.run_tool("src", "-o", "out")
+        self.assertIn("sst-rewrite: 6 files written to out, 0 up to date\n", r.stderr.decode())
 
         # an output edited or removed by hand is rewritten
         (out / "app" / "mail.py").write_bytes(b"tampered\n")
@@ -492,7 +501,7 @@ class CliTest(unittest.TestCase):
         r = self.run_tool("src", "-o", "out")
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stderr.decode().splitlines()
-        self.assertEqual(len(lines), 4)
+        self.assertEqual(len(lines), 5)
         self.assertRegex(lines[0], r"^src/broken\.py:1: warning: cannot parse \(.+\); "
                                    r"copied unchanged$")
         self.assertEqual(lines[1], "src/legacy.py:4: warning: cannot parse (a Python 2 print "
@@ -501,6 +510,7 @@ class CliTest(unittest.TestCase):
                                    "2 unparseable, 2 other files copied; 0 files needed an "
                                    "added line")
         self.assertEqual(lines[3], "sst-rewrite: 7 files written to out, 0 up to date")
+        self.assertEqual(lines[4], "sst-rewrite: 1 finding")
         self.assertEqual((self.tmp / "out" / "broken.py").read_bytes(), BROKEN)
         self.assertEqual((self.tmp / "out" / "legacy.py").read_bytes(), PY2)
         # --strict: the same files, now errors, exit 2; -q keeps errors only
@@ -521,6 +531,82 @@ class CliTest(unittest.TestCase):
                       "line\n", r.stderr.decode())
         self.assertEqual((self.tmp / "out2" / "app" / "mail.py").read_bytes(),
                          (self.tmp / "out" / "app" / "mail.py").read_bytes())
+
+
+    # ---- configuration, report, baseline gate --------------------------------
+
+    def test_config_from_pyproject(self) -> None:
+        self.small_tree()
+        write(self.src / "pyproject.toml", b'[project]\nname = "app"\n\n[tool.sst]\n'
+                                           b'profile = "minimal"\nexclude = ["legacy.py"]\n')
+        r = self.run_tool("src", "-o", "out")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = self.tmp / "out"
+        self.assertEqual((out / "app" / "mail.py").read_bytes(), APP_MINIMAL)
+        manifest = json.loads((out / ".sst" / "manifest.json").read_bytes())
+        self.assertEqual(manifest["options"], {"profile": "minimal"})
+        status = {f["path"]: f["status"] for f in manifest["files"]}
+        self.assertEqual(status["legacy.py"], "copied")       # not selected: copied as it is
+        self.assertEqual((out / "legacy.py").read_bytes(), PY2)
+        # the command line wins over the file
+        r = self.run_tool("src", "-o", "out2", "--profile", "standard")
+        self.assertNotEqual((self.tmp / "out2" / "app" / "mail.py").read_bytes(), APP_MINIMAL)
+
+    def test_config_errors_name_file_and_line(self) -> None:
+        self.small_tree()
+        write(self.src / "sst.toml", b'profile = "minimal"\nprofil = "full"\n')
+        r = self.run_tool("src", "-o", "out")
+        self.assertEqual(r.returncode, 1)
+        # the configuration found is named by its absolute path
+        self.assertEqual(r.stderr.decode(), f"{self.src}/sst.toml:2: error: unknown key 'profil' (include, "
+                                             "exclude, profile, catalog, disable, first-party, baseline, fail-on)\n")
+        self.assertFalse((self.tmp / "out").exists())
+        write(self.src / "sst.toml", b'disable = [\n  "requests.post",\n  "no.such.api",\n]\n')
+        r = self.run_tool("src", "-o", "out")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.decode(), f"{self.src}/sst.toml:3: error: disable names nothing in the "
+                                             "catalogue: 'no.such.api'\n")
+        self.assertFalse((self.tmp / "out").exists())
+        # a disabled entry is not wrapped
+        write(self.src / "sst.toml", b'disable = ["requests.post"]\n')
+        r = self.run_tool("src", "--report", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["findings"], [])
+
+    def test_report_baseline_and_gate(self) -> None:
+        self.small_tree()
+        r = self.run_tool("src", "--report", "json", "-o", "report.json", "--write-baseline", "base.json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, b"")
+        report = json.loads((self.tmp / "report.json").read_bytes())
+        (finding,) = report["findings"]
+        self.assertEqual((finding["file"], finding["line"], finding["column"], finding["api"],
+                          finding["kind"], finding["categories"], finding["scope"]),
+                         ("app/mail.py", 6, 5, "requests.post", "external", ["email"], "notify"))
+        # an unrelated edit above it: the same fingerprint, nothing new
+        write(self.src / "app" / "mail.py", b"# a comment\n" + APP)
+        r = self.run_tool("src", "--report", "json", "--baseline", "base.json", "--fail-on", "new")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (again,) = json.loads(r.stdout)["findings"]
+        self.assertEqual((again["line"], again["fingerprint"], again["baseline"]),
+                         (7, finding["fingerprint"], "approved"))
+        # a new place personal data goes: the gate fails, after writing the report
+        write(self.src / "app" / "track.py", b"import requests\n\n\ndef track(phone):\n"
+                                             b"    requests.put('https://t.example.com', data=phone)\n")
+        r = self.run_tool("src", "--report", "sarif", "-o", "r.sarif", "--baseline", "base.json",
+                          "--fail-on", "new")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("sst-rewrite: --fail-on new: 1 finding is not in the baseline\n", r.stderr.decode())
+        sarif = json.loads((self.tmp / "r.sarif").read_bytes())
+        states = sorted((res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                         res["baselineState"]) for res in sarif["runs"][0]["results"])
+        self.assertEqual(states, [("src/app/mail.py", "unchanged"), ("src/app/track.py", "new")])
+        # suppressed on its line: the gate passes
+        write(self.src / "app" / "track.py", b"import requests\n\n\ndef track(phone):\n"
+                                             b"    requests.put('https://t.example.com', data=phone)"
+                                             b"  # sst: ignore[external/requests]\n")
+        r = self.run_tool("src", "--report", "json", "--baseline", "base.json", "--fail-on", "new")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
 
 if __name__ == "__main__":

@@ -372,11 +372,19 @@ static int base_for(const sst_project *p, const char *buf, size_t b, char *out, 
 
 size_t sst_project_canon(const sst_project *p, char *buf, size_t len, size_t cap)
 {
+    return sst_project_canon_from(p, buf, len, cap, 0);
+}
+
+size_t sst_project_canon_from(const sst_project *p, char *buf, size_t len, size_t cap, size_t from)
+{
     char tmp[512];
     for (int step = 0; step < MAX_STEPS; step++) {
         int changed = 0;
         int first_party = sst_project_is_first_party(p, buf, len);
         size_t b = root_len(buf, len);
+        /* the prefixes up to FROM were already followed: start at FROM's boundary */
+        if (from > b && from <= len) b = from;
+        from = 0;
         for (;;) {
             if (first_party) {
                 proj_alias *a;

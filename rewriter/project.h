@@ -75,6 +75,9 @@ const proj_module *sst_project_module(const sst_project *p, const char *name, si
  * unconditional returns rules, until nothing changes. Returns the new length
  * (0 if it no longer fits). Read-only on the project: threads may share it. */
 size_t sst_project_canon(const sst_project *p, char *buf, size_t len, size_t cap);
+/* The same when BUF[0..FROM) is already canonical and FROM is a boundary
+ * (the length before a step appended ".name" or "()"). */
+size_t sst_project_canon_from(const sst_project *p, char *buf, size_t len, size_t cap, size_t from);
 
 /* The categories a call of the project function PATH returns, following the
  * functions it calls (depth-bounded). 0 for anything else. */

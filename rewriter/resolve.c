@@ -17,10 +17,10 @@ static int keep(const sst_analysis *an, const char *buf, size_t len)
     return sst_project_is_first_party(an->project, buf, len) || sst_catalog_has_prefix(an->catalog, buf, len);
 }
 
-static size_t canon(const sst_analysis *an, char *buf, size_t len, size_t cap)
+static size_t canon(const sst_analysis *an, char *buf, size_t len, size_t cap, size_t from)
 {
     if (!an->project || !an->project->linked) return len;
-    return sst_project_canon(an->project, buf, len, cap);
+    return sst_project_canon_from(an->project, buf, len, cap, from);
 }
 
 static size_t put(char *buf, size_t cap, const char *text, size_t len)
@@ -88,6 +88,8 @@ int sst_entry_applies(const sst_analysis *an, const sst_entry *e, snode call)
     return fnmatch(e->when_glob, value, 0) == 0;
 }
 
+static size_t resolve_cached(const sst_analysis *an, scope *sc, snode expr, char *buf, size_t cap, int depth);
+
 static size_t resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, size_t cap, int depth)
 {
     if (depth > 64 || sn_is_null(expr)) return 0;
@@ -116,32 +118,35 @@ static size_t resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, 
             len = put(buf, cap, name, nlen);
         }
         if (!len) return 0;
-        len = canon(an, buf, len, cap);
+        len = canon(an, buf, len, cap, 0);
     } else if (k == K_attribute) {
-        len = resolve(an, sc, sn_field(expr, F_object), buf, cap, depth + 1);
+        len = resolve_cached(an, sc, sn_field(expr, F_object), buf, cap, depth + 1);
         if (!len) return 0;
         size_t alen;
         const char *attr = sn_text(an->src, sn_field(expr, F_attribute), &alen);
         if (len + 1 + alen + 1 > cap) return 0;
+        size_t before = len;
         buf[len++] = '.';
         memcpy(buf + len, attr, alen);
         len += alen;
         buf[len] = 0;
-        len = canon(an, buf, len, cap);
+        len = canon(an, buf, len, cap, before);
     } else if (k == K_call) {
-        len = resolve(an, sc, sn_field(expr, F_function), buf, cap, depth + 1);
+        len = resolve_cached(an, sc, sn_field(expr, F_function), buf, cap, depth + 1);
         if (!len || len + 3 > cap) return 0;
+        size_t before = len;
         buf[len++] = '(';
         buf[len++] = ')';
         buf[len] = 0;
         for (const sst_entry *e = sst_catalog_lookup(an->catalog, buf); e; e = e->next) {
             if (e->kind != SST_KIND_RETURNS || !sst_entry_applies(an, e, expr)) continue;
             len = put(buf, cap, e->target, strlen(e->target));
+            before = 0;
             break;
         }
-        len = canon(an, buf, len, cap);
+        len = canon(an, buf, len, cap, before);
     } else if (k == K_parenthesized_expression && sn_count(expr) == 1) {
-        return resolve(an, sc, sn_nth(expr, 0), buf, cap, depth + 1);
+        return resolve_cached(an, sc, sn_nth(expr, 0), buf, cap, depth + 1);
     } else {
         return 0;
     }
@@ -150,15 +155,36 @@ static size_t resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, 
     return keep(an, buf, len) ? len : 0;
 }
 
+/* Bindings are final once the project is linked: each node is then resolved
+ * once, whatever asks (the planner's sink, source and flow checks, reach). */
+static size_t resolve_cached(const sst_analysis *an, scope *sc, snode expr, char *buf, size_t cap, int depth)
+{
+    const char **cache = an->resolved;
+    if (!cache || sn_is_null(expr)) return resolve(an, sc, expr, buf, cap, depth);
+    const char *hit = cache[expr.id];
+    if (hit) return *hit ? put(buf, cap, hit, strlen(hit)) : 0;
+    size_t len = resolve(an, sc, expr, buf, cap, depth);
+    cache[expr.id] = len ? sst_arena_strndup(an->arena, buf, len) : "";
+    if (!cache[expr.id]) cache[expr.id] = "";
+    return len;
+}
+
 size_t sst_resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, size_t cap)
 {
-    return resolve(an, sc, expr, buf, cap, 0);
+    return resolve_cached(an, sc, expr, buf, cap, 0);
+}
+
+int sst_resolve_cache(sst_analysis *an)
+{
+    if (an->resolved) return 0;
+    an->resolved = calloc(an->tree->n + 1, sizeof *an->resolved);
+    return an->resolved ? 0 : SST_ENOMEM;
 }
 
 const sst_entry *sst_resolve_entry(const sst_analysis *an, scope *sc, snode expr, snode call, char *buf,
                                    size_t cap)
 {
-    size_t len = resolve(an, sc, expr, buf, cap, 0);
+    size_t len = resolve_cached(an, sc, expr, buf, cap, 0);
     if (!len || sst_project_is_first_party(an->project, buf, len)) return NULL;
     for (const sst_entry *e = sst_catalog_lookup(an->catalog, buf); e; e = e->next)
         if (e->kind != SST_KIND_RETURNS && sst_entry_applies(an, e, call)) return e;

@@ -16,6 +16,10 @@ size_t sst_resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, siz
 const sst_entry *sst_resolve_entry(const sst_analysis *an, scope *sc, snode expr, snode call, char *buf,
                                    size_t cap);
 
+/* From now on (the project linked, bindings final) each node is resolved
+ * once and remembered. */
+int sst_resolve_cache(sst_analysis *an);
+
 /* Whether entry E's condition (when=) holds for CALL. */
 int sst_entry_applies(const sst_analysis *an, const sst_entry *e, snode call);
 

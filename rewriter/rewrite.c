@@ -15,6 +15,7 @@
 #include "plan.h"
 #include "project.h"
 #include "reach.h"
+#include "resolve.h"
 #include "scope.h"
 #include "source.h"
 
@@ -262,6 +263,7 @@ int sst_module_rewrite(sst_result **out, const sst_project *project, sst_module 
         goto finish;
     }
     m->an.project = project;
+    if (project && project->linked && (rc = sst_resolve_cache(&m->an))) goto done;
     rc = sst_plan_build(&plan, &m->an, options);
     planned = 1;
     if (rc == SST_EBUG) {

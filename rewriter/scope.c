@@ -873,5 +873,6 @@ void sst_analysis_free(sst_analysis *an)
     free(an->exports);
     free(an->summaries);
     free(an->callees);
+    free(an->resolved);
     memset(an, 0, sizeof *an);
 }

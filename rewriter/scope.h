@@ -121,6 +121,8 @@ typedef struct sst_analysis {
     const char **callees;     /* reach.c: first-party calls met while summarising */
     size_t ncallees, capcallees;
     int collecting;           /* reach.c: summarising (phase one) */
+    const char **resolved;    /* resolve.c, once the project is linked: each node's path,
+                                 "" when it resolves to nothing, NULL not yet asked */
 } sst_analysis;
 
 typedef struct sst_summary {

@@ -261,6 +261,14 @@ done:
         line = 1;
         snprintf(what, cap, "a syntax error");
     }
+    /* the tree is kept until the whole project is analysed: give back the slack */
+    if (line != UINT32_MAX && t->n < t->cap) {
+        sst_fnode *v = realloc(t->v, t->n * sizeof *v);
+        if (v) {
+            t->v = v;
+            t->cap = t->n;
+        }
+    }
     return line;
 }
 

@@ -11,6 +11,11 @@
 #include "catalog.h"
 #include "scope.h"
 
+/* Every table here is hashed only in this file: keys are paths that share
+ * long prefixes, asked for at each dot, so a fast hash pays. */
+#undef HASH_FUNCTION
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = (unsigned)XXH3_64bits((keyptr), (keylen)))
+
 enum { MAX_STEPS = 32 };
 
 int sst_project_new(sst_project **out, const sst_catalog *catalog, sst_error *err)
@@ -205,6 +210,7 @@ int sst_project_add_analysis(sst_project *p, const sst_analysis *an, sst_error *
             if (!(v[i] = keep_str(p, an->stars[i], strlen(an->stars[i])))) return oom(err);
         m->stars = v;
         m->nstars = an->nstars;
+        p->has_stars = 1;
     }
     if (an->has_all) {
         m->has_all = 1;
@@ -273,7 +279,8 @@ int sst_project_link(sst_project *p, sst_error *err)
 void sst_project_free(sst_project *p)
 {
     if (!p) return;
-    HASH_CLEAR(hh, p->roots);
+    if (!p->roots_shared) HASH_CLEAR(hh, p->roots);
+    HASH_CLEAR(hh, p->asked_set);
     proj_module *m, *mt;
     HASH_ITER(hh, p->modules, m, mt) {
         HASH_CLEAR(hh, m->names);
@@ -287,6 +294,141 @@ void sst_project_free(sst_project *p)
     HASH_CLEAR(hh, p->summaries);
     sst_arena_free(&p->arena);
     free(p);
+}
+
+/* ---- forks: one module analysed ahead of the others ------------------------- */
+
+int sst_project_fork(sst_project **out, const sst_project *parent, sst_error *err)
+{
+    int rc = sst_project_new(out, parent->catalog, err);
+    if (rc) return rc;
+    (*out)->roots = parent->roots;   /* complete before any module is loaded; read only */
+    (*out)->roots_shared = 1;
+    (*out)->recording = 1;
+    return 0;
+}
+
+/* Records a question a fork answered, once. Single-threaded: a fork belongs
+ * to the thread rewriting its module. Out of memory: the fork can no longer
+ * vouch for anything (sst_project_agrees says no). */
+static void ask(const sst_project *cp, ask_kind kind, const char *path, size_t len, const char *answer,
+                size_t alen, uint32_t categories, const sst_entry *entry)
+{
+    sst_project *p = (sst_project *)cp;
+    if (!p->recording) return;
+    char key[520];
+    if (len + 2 > sizeof key) {
+        p->arena.failed = 1;
+        return;
+    }
+    key[0] = (char)('0' + kind);
+    memcpy(key + 1, path, len);
+    proj_ask *a;
+    HASH_FIND(hh, p->asked_set, key, len + 1, a);
+    if (a) return;   /* the same question has the same answer */
+    a = sst_arena_alloc(&p->arena, sizeof *a);
+    if (!a || !(a->key = keep_str(p, key, len + 1))) {
+        p->arena.failed = 1;
+        return;
+    }
+    a->kind = kind;
+    a->path = a->key + 1;
+    a->answer = answer ? keep_str(p, answer, alen) : NULL;
+    a->categories = categories;
+    a->entry = entry;
+    HASH_ADD_KEYPTR(hh, p->asked_set, a->key, len + 1, a);
+    p->nasked++;
+}
+
+int sst_project_merge(sst_project *into, const sst_project *from, sst_error *err)
+{
+    for (const proj_module *m = from->modules; m; m = m->hh.next) {
+        proj_module *t = module_get(into, m->name, strlen(m->name));
+        if (!t) return oom(err);
+        t->is_package = m->is_package;
+        if (m->nstars) {
+            const char **v = sst_arena_alloc(&into->arena, m->nstars * sizeof *v);
+            if (!v) return oom(err);
+            for (size_t i = 0; i < m->nstars; i++)
+                if (!(v[i] = keep_str(into, m->stars[i], strlen(m->stars[i])))) return oom(err);
+            t->stars = v;
+            t->nstars = m->nstars;
+            into->has_stars = 1;
+        }
+        for (const proj_str *n = m->names; n; n = n->hh.next)
+            if (add_str(into, &t->names, n->s, strlen(n->s))) return oom(err);
+        t->has_all = t->has_all || m->has_all;
+        for (const proj_str *n = m->all; n; n = n->hh.next)
+            if (add_str(into, &t->all, n->s, strlen(n->s))) return oom(err);
+    }
+    for (const proj_alias *a = from->aliases; a; a = a->hh.next) {
+        if (alias_add(into, a->key, strlen(a->key), a->ambiguous ? NULL : a->target)) return oom(err);
+    }
+    for (const proj_class *c = from->classes; c; c = c->hh.next) {
+        proj_class *t = class_get(into, c->path);
+        if (!t) return oom(err);
+        for (size_t i = 0; i < c->nbases; i++)
+            if (class_add_base(into, t, c->bases[i])) return oom(err);
+        for (const proj_str *n = c->members; n; n = n->hh.next)
+            if (add_str(into, &t->members, n->s, strlen(n->s))) return oom(err);
+    }
+    for (const proj_summary *x = from->summaries; x; x = x->hh.next) {
+        size_t klen = strlen(x->key);
+        proj_summary *s;
+        HASH_FIND(hh, into->summaries, x->key, klen, s);
+        if (!s) {
+            s = sst_arena_alloc(&into->arena, sizeof *s);
+            if (!s || !(s->key = keep_str(into, x->key, klen))) return oom(err);
+            HASH_ADD_KEYPTR(hh, into->summaries, s->key, klen, s);
+        }
+        s->categories |= x->categories;
+        if (x->ncallees) {
+            const char **v = sst_arena_alloc(&into->arena, (s->ncallees + x->ncallees) * sizeof *v);
+            if (!v) return oom(err);
+            if (s->ncallees) memcpy(v, s->callees, s->ncallees * sizeof *v);
+            for (size_t k = 0; k < x->ncallees; k++)
+                if (!(v[s->ncallees + k] = keep_str(into, x->callees[k], strlen(x->callees[k])))) return oom(err);
+            s->callees = v;
+            s->ncallees += x->ncallees;
+        }
+    }
+    return into->arena.failed ? oom(err) : 0;
+}
+
+static int inert(const sst_project *p, const char *path, size_t len)
+{
+    return sst_project_is_first_party(p, path, len) || !sst_catalog_has_prefix(p->catalog, path, len);
+}
+
+int sst_project_agrees(const sst_project *full, const sst_project *fork)
+{
+    if (fork->arena.failed || !full->linked) return 0;
+    char buf[512];
+    for (const proj_ask *a = fork->asked_set; a; a = a->hh.next) {
+        if (!a->path) return 0;
+        size_t len = strlen(a->path);
+        switch (a->kind) {
+        case ASK_CANON: {
+            if (!a->answer || len + 1 > sizeof buf) return 0;
+            memcpy(buf, a->path, len + 1);
+            size_t n = sst_project_canon(full, buf, len, sizeof buf);
+            if (strlen(a->answer) == n && !memcmp(buf, a->answer, n)) break;
+            /* Two answers that lead nowhere in the catalogue make the same
+             * decisions: no entry is matched on a first-party path, a path that
+             * is no catalogue prefix resolves to nothing, and every later step
+             * from the fork's answer was asked, and is checked, on its own. */
+            if (n && a->answer[0] && inert(full, buf, n) && inert(full, a->answer, strlen(a->answer))) break;
+            return 0;
+        }
+        case ASK_SUMMARY:
+            if (sst_project_summary(full, a->path, 0) != a->categories) return 0;
+            break;
+        case ASK_INHERITED:
+            if (sst_project_inherited_entry(full, a->path, len, 0) != a->entry) return 0;
+            break;
+        }
+    }
+    return 1;
 }
 
 /* ---- canonicalisation ----------------------------------------------------- */
@@ -375,7 +517,24 @@ size_t sst_project_canon(const sst_project *p, char *buf, size_t len, size_t cap
     return sst_project_canon_from(p, buf, len, cap, 0);
 }
 
+static size_t canon_from(const sst_project *p, char *buf, size_t len, size_t cap, size_t from);
+
 size_t sst_project_canon_from(const sst_project *p, char *buf, size_t len, size_t cap, size_t from)
+{
+    if (!p->recording || !sst_project_is_first_party(p, buf, len)) return canon_from(p, buf, len, cap, from);
+    char in[512];
+    size_t inlen = len < sizeof in ? len : 0;
+    memcpy(in, buf, inlen);
+    size_t n = canon_from(p, buf, len, cap, from);
+    if (!inlen) {
+        ((sst_project *)p)->arena.failed = 1;   /* cannot record it: vouch for nothing */
+        return n;
+    }
+    ask(p, ASK_CANON, in, inlen, n ? buf : "", n, 0, NULL);
+    return n;
+}
+
+static size_t canon_from(const sst_project *p, char *buf, size_t len, size_t cap, size_t from)
 {
     char tmp[512];
     for (int step = 0; step < MAX_STEPS; step++) {
@@ -395,7 +554,7 @@ size_t sst_project_canon_from(const sst_project *p, char *buf, size_t len, size_
                     changed = 1;
                     break;
                 }
-                const char *star = star_source(p, buf, b);
+                const char *star = p->has_stars ? star_source(p, buf, b) : NULL;
                 if (star) {
                     size_t nstart = b;
                     while (nstart > 0 && buf[nstart - 1] != '.') nstart--;
@@ -405,7 +564,7 @@ size_t sst_project_canon_from(const sst_project *p, char *buf, size_t len, size_
                     changed = 1;
                     break;
                 }
-                int n = base_for(p, buf, b, tmp, sizeof tmp);
+                int n = p->classes ? base_for(p, buf, b, tmp, sizeof tmp) : 0;
                 if (n) {
                     len = splice(buf, len, cap, b, tmp, (size_t)n, "");
                     changed = 1;
@@ -440,7 +599,16 @@ size_t sst_project_canon_from(const sst_project *p, char *buf, size_t len, size_
     return len;
 }
 
+static uint32_t summary(const sst_project *p, const char *path, int depth);
+
 uint32_t sst_project_summary(const sst_project *p, const char *path, int depth)
+{
+    uint32_t cats = summary(p, path, depth);
+    if (p && p->recording && depth == 0) ask(p, ASK_SUMMARY, path, strlen(path), NULL, 0, cats, NULL);
+    return cats;
+}
+
+static uint32_t summary(const sst_project *p, const char *path, int depth)
 {
     if (!p || depth > 8) return 0;
     char buf[512];
@@ -459,11 +627,20 @@ uint32_t sst_project_summary(const sst_project *p, const char *path, int depth)
     HASH_FIND_STR(p->summaries, buf, s);
     if (!s) return 0;
     uint32_t cats = s->categories;
-    for (size_t i = 0; i < s->ncallees; i++) cats |= sst_project_summary(p, s->callees[i], depth + 1);
+    for (size_t i = 0; i < s->ncallees; i++) cats |= summary(p, s->callees[i], depth + 1);
     return cats;
 }
 
+static const sst_entry *inherited_entry(const sst_project *p, const char *path, size_t len, int depth);
+
 const sst_entry *sst_project_inherited_entry(const sst_project *p, const char *path, size_t len, int depth)
+{
+    const sst_entry *e = inherited_entry(p, path, len, depth);
+    if (p && p->recording && depth == 0) ask(p, ASK_INHERITED, path, len, NULL, 0, 0, e);
+    return e;
+}
+
+static const sst_entry *inherited_entry(const sst_project *p, const char *path, size_t len, int depth)
 {
     if (!p || depth > 8 || len < 3 || path[len - 1] != ')' || path[len - 2] != '(') return NULL;
     proj_class *c;
@@ -477,7 +654,7 @@ const sst_entry *sst_project_inherited_entry(const sst_project *p, const char *p
         if (p->linked) blen = sst_project_canon(p, buf, blen, sizeof buf);
         if (!blen) continue;
         const sst_entry *e;
-        if (sst_project_is_first_party(p, buf, blen)) e = sst_project_inherited_entry(p, buf, blen, depth + 1);
+        if (sst_project_is_first_party(p, buf, blen)) e = inherited_entry(p, buf, blen, depth + 1);
         else e = sst_catalog_lookup(p->catalog, buf);
         if (e && e->kind == SST_KIND_SOURCE) return e;
     }

@@ -52,15 +52,32 @@ typedef struct proj_summary {
     UT_hash_handle hh;
 } proj_summary;
 
+/* A question a fork was asked and its answer (see sst_project_fork). */
+typedef enum { ASK_CANON, ASK_SUMMARY, ASK_INHERITED } ask_kind;
+typedef struct proj_ask {
+    UT_hash_handle hh;         /* in ASKED_SET, by KEY: each question once */
+    const char *key;           /* kind letter + path */
+    ask_kind kind;
+    const char *path;
+    const char *answer;        /* ASK_CANON: the path it became ("" when it no longer fit) */
+    uint32_t categories;       /* ASK_SUMMARY */
+    const sst_entry *entry;    /* ASK_INHERITED */
+} proj_ask;
+
 struct sst_project {
     const sst_catalog *catalog;
     sst_arena arena;
     proj_str *roots;           /* first-party top-level names */
+    int roots_shared;          /* a fork: ROOTS belong to its parent */
     proj_module *modules;
     proj_alias *aliases;
     proj_class *classes;
     proj_summary *summaries;
     int linked;
+    int recording;             /* a fork: every question about a first-party path is kept */
+    proj_ask *asked_set;       /* ... once, by question */
+    size_t nasked;
+    int has_stars;             /* some module has "from X import *" */
 };
 
 struct sst_analysis;

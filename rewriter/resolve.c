@@ -138,7 +138,10 @@ static size_t resolve(const sst_analysis *an, scope *sc, snode expr, char *buf, 
         buf[len++] = '(';
         buf[len++] = ')';
         buf[len] = 0;
-        for (const sst_entry *e = sst_catalog_lookup(an->catalog, buf); e; e = e->next) {
+        /* a first-party name shadows the catalogue's: io.open of a project's own io.py */
+        const sst_entry *first = sst_project_is_first_party(an->project, buf, len) ? NULL
+                                                                                  : sst_catalog_lookup(an->catalog, buf);
+        for (const sst_entry *e = first; e; e = e->next) {
             if (e->kind != SST_KIND_RETURNS || !sst_entry_applies(an, e, expr)) continue;
             len = put(buf, cap, e->target, strlen(e->target));
             before = 0;

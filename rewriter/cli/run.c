@@ -62,6 +62,9 @@ typedef struct job {
     char *module_name;   /* dotted */
     int is_package;
     sst_module *module;  /* loaded in the first pass, rewritten in the second */
+    sst_project *fork;   /* the module's own exports, and the questions its early rewrite asked */
+    sst_result *early;   /* rewritten right after loading, while hot; kept if the project agrees */
+    int again;           /* the early rewrite did not stand: rewritten with the whole project */
     sst_manifest_entry entry;
     int fresh;       /* up to date in OUT: not rewritten */
     int written;
@@ -77,6 +80,7 @@ typedef struct run {
     sst_options rewrite;
     sst_project *project;
     sst_report *report;            /* findings of every file */
+    int two_pass;                  /* SST_TWO_PASS=1: no early rewrites (a check) */
     sst_out *out;
     const sst_manifest *current;   /* previous manifest, if it may vouch for outputs */
     const sst_diff_colors *colors;
@@ -504,7 +508,11 @@ static void process(run *r, job *j)
     int rc = 0;
     if (!j->selected) {
         e->status = SST_ENTRY_COPIED;
+    } else if (j->early && sst_project_agrees(r->project, j->fork)) {
+        res = j->early;
+        j->early = NULL;
     } else {
+        j->again = j->fork != NULL;
         if (!j->module) {
             /* freed after the first pass to save memory: load it again */
             sst_options opt = r->rewrite;
@@ -623,8 +631,21 @@ static void load_job(run *r, job *j)
     sst_options opt = r->rewrite;
     opt.is_package = j->is_package;
     /* a failure here is met again, and reported, in the second pass */
-    if (sst_module_load(&j->module, r->project, j->file->src, j->module_name, j->input, j->ilen, &opt, &err))
+    if (sst_module_load(&j->module, r->project, j->file->src, j->module_name, j->input, j->ilen, &opt, &err)) {
         j->module = NULL;
+        return;
+    }
+    if (r->two_pass) return;
+    /* Rewritten at once against its own exports, while its tree is hot; the
+     * second pass keeps this unless the whole project answers otherwise. */
+    if (sst_project_fork(&j->fork, r->project, &err) || sst_project_add(j->fork, j->module, &err) ||
+        sst_project_link(j->fork, &err) || sst_module_rewrite(&j->early, j->fork, j->module, &r->rewrite, &err)) {
+        sst_project_free(j->fork);   /* keep the module: the second pass rewrites it */
+        j->fork = NULL;
+        return;
+    }
+    sst_module_free(j->module);
+    j->module = NULL;
 }
 
 /* The dotted name Python imports a file by: its directory chain up to the
@@ -998,11 +1019,19 @@ static int run_all(cli_options *o)
     if ((size_t)want > walk.nfiles) want = (long)walk.nfiles;
     run_pass(&r, want, read_job);
     /* ---- the first pass: every module parsed and analysed, then the project linked */
+    {
+        const char *two = getenv("SST_TWO_PASS");
+        r.two_pass = two && strcmp(two, "1") == 0;
+    }
     run_pass(&r, want, load_job);
     {
         size_t held = 0;
         for (size_t i = 0; i < walk.nfiles; i++) {
             job *j = &jobs[i];
+            if (j->fork) {
+                if (sst_project_merge(project, j->fork, &err) != 0) goto oom;
+                continue;
+            }
             if (!j->module) continue;
             if (sst_project_add(project, j->module, &err) != 0) goto oom;
             held += sst_module_footprint(j->module);
@@ -1261,6 +1290,11 @@ static int run_all(cli_options *o)
             fprintf(stderr, ", %zu other %s copied", count[SST_ENTRY_COPIED],
                     plural(count[SST_ENTRY_COPIED], "file", "files"));
         if (count[SST_ENTRY_ERROR]) fprintf(stderr, ", %zu failed", count[SST_ENTRY_ERROR]);
+        if (o->verbose) {
+            size_t again = 0;
+            for (size_t i = 0; i < walk.nfiles; i++) again += (size_t)jobs[i].again;
+            fprintf(stderr, "; %zu rewritten again once the project was linked", again);
+        }
         fprintf(stderr, "; %zu %s an added line\n", added,
                 plural(added, "file needed", "files needed"));
         if (tree) {
@@ -1294,6 +1328,8 @@ done:
             free(jobs[i].input);
             free(jobs[i].module_name);
             sst_module_free(jobs[i].module);
+            sst_project_free(jobs[i].fork);
+            sst_result_free(jobs[i].early);
             sst_manifest_entry_clear(&jobs[i].entry);
             sst_buf_free(&jobs[i].warnings);
             sst_buf_free(&jobs[i].errors);

@@ -138,6 +138,16 @@ class ProjectTest(unittest.TestCase):
             if site["kind"] in FINDING_KINDS)
         findings = sorted((f["file"], f["line"], f["api"]) for f in self.report(name)["findings"])
         self.assertEqual(sites, findings)
+        # A module is rewritten as soon as it is loaded and the result kept only
+        # when the linked project answers every question the same: the tree must
+        # be byte for byte the one two plain passes give (SST_TWO_PASS=1).
+        two = self.tmp / "two-pass"
+        env = dict(os.environ, SST_TWO_PASS="1")
+        r = subprocess.run([BINARY, f"fixtures/projects/{name}", "-o", str(two)], cwd=ROOT,
+                           capture_output=True, timeout=120, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        for rel in sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()):
+            self.assertEqual((out / rel).read_bytes(), (two / rel).read_bytes(), f"{name}/{rel}")
 
 
 def add_project_tests() -> None:

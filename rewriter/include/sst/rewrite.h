@@ -233,6 +233,18 @@ sst_status sst_module_status(const sst_module *module);
 size_t sst_module_footprint(const sst_module *module);
 int sst_project_add(sst_project *project, const sst_module *module, sst_error *err);
 int sst_project_link(sst_project *project, sst_error *err);
+/* Rewriting a module ahead of the others, while its parse is still in the
+ * caches: a fork shares PARENT's first-party names (declare every module
+ * first) and holds one module's exports; sst_project_add, link and
+ * sst_module_rewrite work on it as on any project, and it records every
+ * question about a first-party path it answers. Once every module is added
+ * to the parent (sst_project_merge, in the same order as sst_project_add
+ * would) and the parent linked, sst_project_agrees says whether the parent
+ * gives every recorded question the same answer: then the early rewrite is
+ * the one the whole project would give, byte for byte. */
+int sst_project_fork(sst_project **out, const sst_project *parent, sst_error *err);
+int sst_project_merge(sst_project *into, const sst_project *from, sst_error *err);
+int sst_project_agrees(const sst_project *full, const sst_project *fork);
 /* A hash of everything the modules export: a module whose input is unchanged
  * rewrites to the same output while this is unchanged too. */
 uint64_t sst_project_digest(const sst_project *project);

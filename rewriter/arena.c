@@ -14,7 +14,9 @@ struct sst_arena_block {
     _Alignas(16) unsigned char data[];
 };
 
-enum { BLOCK_MIN = 64 * 1024 };
+/* Blocks grow from 4 KiB to 64 KiB: small arenas (a project fork holding one
+ * module's exports) stay small, big ones allocate rarely. */
+enum { BLOCK_FIRST = 4 * 1024, BLOCK_MIN = 64 * 1024 };
 
 void sst_arena_init(sst_arena *arena)
 {
@@ -31,7 +33,8 @@ void *sst_arena_alloc(sst_arena *arena, size_t size)
     size = (size + 15) & ~(size_t)15;
     sst_arena_block *b = arena->head;
     if (!b || b->cap - b->used < size) {
-        size_t cap = size > BLOCK_MIN ? size : BLOCK_MIN;
+        size_t grow = b ? (b->cap < BLOCK_MIN ? b->cap * 2 : BLOCK_MIN) : BLOCK_FIRST;
+        size_t cap = size > grow ? size : grow;
         b = malloc(sizeof *b + cap);
         if (!b) {
             arena->failed = 1;

@@ -13,7 +13,8 @@
 #include "project.h"
 #include "resolve.h"
 
-enum { MAX_DEPTH = 200, MAX_ROUNDS = 8, KNOWN = 1u << 31 };
+enum { MAX_DEPTH = 200, MAX_ROUNDS = 8, KNOWN = 1u << 31, BUSY = 1u << 30 };
+enum { CATS_NONE = 0, CATS_INDEXED, CATS_ROUNDS, CATS_DONE };
 
 static uint32_t reach(sst_analysis *an, scope *sc, snode n, int depth);
 
@@ -71,8 +72,44 @@ static int bind(sst_analysis *an, scope *sc, snode target, uint32_t cats, int de
     return changed;
 }
 
-/* One round over the statements of SC (not into nested scopes). */
-static int collect(sst_analysis *an, scope *sc, snode n, int depth)
+/* Records VALUE as a binding of every name of TARGET that SC owns. */
+static void index_binding(sst_analysis *an, scope *sc, snode target, snode value, int depth)
+{
+    if (depth > MAX_DEPTH || sn_is_null(value)) return;
+    if (sn_is(target, K_identifier)) {
+        uint32_t id = sst_name_of(an, target);
+        if (id == UINT32_MAX || sst_scope_owner(sc, id) != sc) return;
+        if (an->nvbinds == an->capvbinds) {
+            size_t cap = an->capvbinds ? an->capvbinds * 2 : 256;
+            sst_vbind *v = realloc(an->vbinds, cap * sizeof *v);
+            if (!v) {
+                an->arena->failed = 1;
+                return;
+            }
+            an->vbinds = v;
+            an->capvbinds = cap;
+        }
+        an->vbinds[an->nvbinds] = (sst_vbind){sc->heads[id], value.id};
+        sc->heads[id] = (uint32_t)++an->nvbinds;
+        return;
+    }
+    if (sn_is(target, K_attribute) || sn_is(target, K_subscript)) return;
+    SN_FOR(c, target) index_binding(an, sc, c, value, depth + 1);
+}
+
+/* A binding of TARGET to VALUE: indexed (INDEXING), or its categories added
+ * to the names (a round of the fixed point). Returns whether a name gained. */
+static int bound_to(sst_analysis *an, scope *sc, snode target, snode value, int indexing)
+{
+    if (indexing) {
+        index_binding(an, sc, target, value, 0);
+        return 0;
+    }
+    return bind(an, sc, target, reach(an, sc, value, 0), 0);
+}
+
+/* One pass over the statements of SC (not into nested scopes). */
+static int collect(sst_analysis *an, scope *sc, snode n, int depth, int indexing)
 {
     if (sn_is_null(n) || depth > MAX_DEPTH) return 0;
     sst_node_kind k = sn_kind(n);
@@ -91,61 +128,89 @@ static int collect(sst_analysis *an, scope *sc, snode n, int depth)
         snode right = sn_field(n, F_right);
         snode value = right;
         while (sn_is(value, K_assignment)) value = sn_field(value, F_right);
-        if (!sn_is_null(value)) changed |= bind(an, sc, sn_field(n, F_left), reach(an, sc, value, 0), 0);
-        return changed | collect(an, sc, right, depth + 1);
+        if (!sn_is_null(value)) changed |= bound_to(an, sc, sn_field(n, F_left), value, indexing);
+        return changed | collect(an, sc, right, depth + 1, indexing);
     }
     case K_augmented_assignment:
-        return bind(an, sc, sn_field(n, F_left), reach(an, sc, sn_field(n, F_right), 0), 0);
+        return bound_to(an, sc, sn_field(n, F_left), sn_field(n, F_right), indexing);
     case K_for_statement:
-        changed |= bind(an, sc, sn_field(n, F_left), reach(an, sc, sn_field(n, F_right), 0), 0);
-        changed |= collect(an, sc, sn_field(n, F_body), depth + 1);
-        return changed | collect(an, sc, sn_field(n, F_alternative), depth + 1);
+        changed |= bound_to(an, sc, sn_field(n, F_left), sn_field(n, F_right), indexing);
+        changed |= collect(an, sc, sn_field(n, F_body), depth + 1, indexing);
+        return changed | collect(an, sc, sn_field(n, F_alternative), depth + 1, indexing);
     case K_named_expression:
-        return bind(an, sc, sn_field(n, F_name), reach(an, sc, sn_field(n, F_value), 0), 0);
+        return bound_to(an, sc, sn_field(n, F_name), sn_field(n, F_value), indexing);
     case K_with_item: {
         snode value = sn_field(n, F_value);
         if (sn_is(value, K_as_pattern)) {
             snode alias = sn_field(value, F_alias);
             snode target = sn_is_null(sn_first(alias)) ? alias : sn_first(alias);
-            return bind(an, sc, target, reach(an, sc, sn_first(value), 0), 0);
+            return bound_to(an, sc, target, sn_first(value), indexing);
         }
         return 0;
     }
     default:
-        SN_FOR(c, n) changed |= collect(an, sc, c, depth + 1);
+        SN_FOR(c, n) changed |= collect(an, sc, c, depth + 1, indexing);
         return changed;
     }
 }
 
-static const uint32_t *scope_cats(sst_analysis *an, scope *sc)
+/* Every pass over SC's bindings: one to index them, or a round of the fixed point. */
+static int pass_over(sst_analysis *an, scope *sc, int indexing)
 {
-    if (sc->cats_state) return sc->cats;
-    sc->cats = sst_arena_alloc(an->arena, (an->nnames + 1) * sizeof *sc->cats);
-    if (!sc->cats) return NULL;
-    sc->cats_state = 1;
-    snode body = sc->kind == SCOPE_MODULE ? sc->node : sn_field(sc->node, F_body);
+    int changed = 0;
     if (sst_is_comprehension(sn_kind(sc->node))) {
-        for (int round = 0; round < MAX_ROUNDS; round++) {
-            int changed = 0;
-            SN_FOR(c, sc->node)
-                if (sn_is(c, K_for_in_clause))
-                    changed |= bind(an, sc, sn_field(c, F_left), reach(an, sc, sn_field(c, F_right), 0), 0);
-            if (!changed) break;
-        }
+        SN_FOR(c, sc->node)
+            if (sn_is(c, K_for_in_clause))
+                changed |= bound_to(an, sc, sn_field(c, F_left), sn_field(c, F_right), indexing);
     } else if (sc->kind != SCOPE_LAMBDA) {
-        for (int round = 0; round < MAX_ROUNDS && collect(an, sc, body, 0); round++) {
-        }
+        changed = collect(an, sc, sc->kind == SCOPE_MODULE ? sc->node : sn_field(sc->node, F_body), 0, indexing);
     }
-    sc->cats_state = 2;
-    return sc->cats;
+    return changed;
 }
 
+/* The rounds of the fixed point over the whole scope: used when the names'
+ * bindings refer to each other in a cycle (x = x + y). */
+static void scope_rounds(sst_analysis *an, scope *sc)
+{
+    memset(sc->cats, 0, (an->nnames + 1) * sizeof *sc->cats);
+    sc->cats_state = CATS_ROUNDS;
+    for (int round = 0; round < MAX_ROUNDS && pass_over(an, sc, 0); round++) {
+    }
+    sc->cats_state = CATS_DONE;
+}
+
+/* A local variable's categories: those of every value bound to it in its
+ * scope, each computed once, on demand (only what a sink reads is asked). */
 static uint32_t var_cats(sst_analysis *an, scope *sc, uint32_t id)
 {
     scope *owner = sst_scope_owner(sc, id);
     if (!owner) return 0;
-    const uint32_t *cats = scope_cats(an, owner);
-    return cats ? cats[id] : 0;
+    if (owner->cats_state == CATS_NONE) {
+        owner->cats = sst_arena_alloc(an->arena, (an->nnames + 1) * sizeof *owner->cats);
+        owner->heads = sst_arena_alloc(an->arena, (an->nnames + 1) * sizeof *owner->heads);
+        if (!owner->cats || !owner->heads) return 0;
+        owner->cats_state = CATS_INDEXED;
+        pass_over(an, owner, 1);
+    }
+    if (owner->cats_state != CATS_INDEXED) return owner->cats[id] & ~(KNOWN | BUSY);
+    uint32_t c = owner->cats[id];
+    if (c & KNOWN) return c & ~KNOWN;
+    if (c & BUSY) { /* a cycle: settled by rounds once the outermost question returns */
+        owner->cycle = 1;
+        return c & ~BUSY;
+    }
+    owner->cats[id] = BUSY;
+    owner->depth++;
+    uint32_t acc = 0;
+    for (uint32_t k = owner->heads[id]; k; k = an->vbinds[k - 1].next)
+        acc |= reach(an, owner, (snode){an->tree, an->vbinds[k - 1].value}, 0);
+    owner->depth--;
+    owner->cats[id] = acc | KNOWN;
+    if (owner->cycle && !owner->depth) {
+        scope_rounds(an, owner);
+        return owner->cats[id];
+    }
+    return acc;
 }
 
 /* ---- expressions ---------------------------------------------------------- */
@@ -301,6 +366,11 @@ int sst_reach_summaries(sst_analysis *an)
     an->collecting = 0;
     /* what was computed without the project's summaries is computed again */
     scope *sc, *tmp;
-    HASH_ITER(hh, an->scopes, sc, tmp) sc->cats_state = 0;
+    HASH_ITER(hh, an->scopes, sc, tmp) {
+        sc->cats_state = CATS_NONE;
+        sc->cycle = 0;
+        sc->depth = 0;
+    }
+    an->nvbinds = 0;
     return an->arena->failed ? SST_ENOMEM : 0;
 }

@@ -874,5 +874,6 @@ void sst_analysis_free(sst_analysis *an)
     free(an->summaries);
     free(an->callees);
     free(an->resolved);
+    free(an->vbinds);
     memset(an, 0, sizeof *an);
 }

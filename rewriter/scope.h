@@ -49,7 +49,9 @@ typedef struct scope {
     const char *prefix;       /* what names defined inside are prefixed with */
     struct scope *cls;        /* a method's class scope */
     uint32_t *cats;           /* reach.c: categories of each local name, once computed */
-    int cats_state;           /* 0 not computed, 1 computing, 2 done */
+    uint32_t *heads;          /* reach.c: each name's first binding in the analysis' vbinds, +1 */
+    int cats_state;           /* reach.c: none, indexed, in rounds, done */
+    int cycle, depth;         /* reach.c: a name's bindings led back to it */
     UT_hash_handle hh;
 } scope;
 
@@ -121,9 +123,16 @@ typedef struct sst_analysis {
     const char **callees;     /* reach.c: first-party calls met while summarising */
     size_t ncallees, capcallees;
     int collecting;           /* reach.c: summarising (phase one) */
+    struct sst_vbind *vbinds; /* reach.c: the values bound to each local name, as lists */
+    size_t nvbinds, capvbinds;
     const char **resolved;    /* resolve.c, once the project is linked: each node's path,
                                  "" when it resolves to nothing, NULL not yet asked */
 } sst_analysis;
+
+typedef struct sst_vbind {
+    uint32_t next;            /* the name's next binding, +1; 0 ends */
+    uint32_t value;           /* node of the value */
+} sst_vbind;
 
 typedef struct sst_summary {
     const char *key;          /* "app.prompts.build()" */

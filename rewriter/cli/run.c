@@ -646,6 +646,12 @@ static void load_job(run *r, job *j)
     }
     sst_module_free(j->module);
     j->module = NULL;
+    if (!r->o->diff) { /* the insertions are for the diff only: give them back now */
+        for (size_t i = 0; i < j->early->ninsertions; i++) free((char *)j->early->insertions[i].text);
+        free(j->early->insertions);
+        j->early->insertions = NULL;
+        j->early->ninsertions = 0;
+    }
 }
 
 /* The dotted name Python imports a file by: its directory chain up to the

@@ -390,11 +390,23 @@ static const char *key_literal(planner *P, snode n)
     return sst_arena_strndup(P->an->arena, text, len);
 }
 
+/* The categories a key constant ("'email'", or "None") names. */
+static uint32_t key_categories(planner *P, const char *key)
+{
+    size_t len = strlen(key);
+    if (len < 2 || (key[len - 1] != '"' && key[len - 1] != '\'')) return 0;
+    const char *q = key;
+    while (*q && *q != '"' && *q != '\'') q++;  /* past a prefix such as r or u */
+    size_t quote = strspn(q, "\"'");
+    if (len < (size_t)(q - key) + 2 * quote) return 0;
+    return sst_catalog_classify_name(P->an->catalog, q + quote, len - (size_t)(q - key) - 2 * quote);
+}
+
 static void wrap_source(planner *P, snode whole, const sst_entry *e, const char *key, snode inner,
                         scope *sc, const sst_word *bound, int depth)
 {
     unsigned site = new_site(P, SST_SITE_SOURCE, whole, e->path);
-    note_site(P, site, sc, e, sst_reach(P->an, sc, whole));
+    note_site(P, site, sc, e, e->categories | key_categories(P, key));
     insertf(P, sn_start(whole), site, "__sst__.source((\"%s\", %s), ", e->path, key);
     walk_expr(P, inner, sc, bound, depth + 1);
     insert(P, sn_end(whole), ")", site);
@@ -547,7 +559,7 @@ static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int
         if (e) {
             snode key = sn_field(n, F_subscript);
             unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
-            note_site(P, site, sc, e, sst_reach(P->an, sc, n));
+            note_site(P, site, sc, e, e->categories | key_categories(P, key_literal(P, key)));
             insertf(P, sn_start(n), site, "__sst__.source((\"%s\", %s), ", e->path,
                     key_literal(P, key));
             walk_expr(P, key, sc, bound, depth + 1);
@@ -567,14 +579,14 @@ static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int
             size_t alen;
             const char *attr = sn_text(P->src, sn_field(n, F_attribute), &alen);
             unsigned site = new_site(P, SST_SITE_SOURCE, n, base->path);
-            note_site(P, site, sc, base, sst_reach(P->an, sc, n));
+            note_site(P, site, sc, base, base->categories | sst_catalog_classify_name(P->an->catalog, attr, alen));
             insertf(P, sn_start(n), site, "__sst__.source((\"%s\", \"%.*s\"), ", base->path, (int)alen, attr);
             insert(P, sn_end(n), ")", site);
             return;
         }
         if (e) {
             unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
-            note_site(P, site, sc, e, sst_reach(P->an, sc, n));
+            note_site(P, site, sc, e, e->categories);
             insertf(P, sn_start(n), site, "__sst__.source((\"%s\", None), ", e->path);
             insert(P, sn_end(n), ")", site);
             return;

@@ -49,8 +49,18 @@ typedef struct name_rule {
     const char *tokens[MAX_TOKENS];
 } name_rule;
 
+/* The rules whose phrase starts with one word: classifying a name looks up
+ * each of its words instead of trying every rule. */
+typedef struct first_rec {
+    const char *word;
+    size_t *rules;               /* indices into sst_catalog.rules */
+    size_t n, cap;
+    UT_hash_handle hh;
+} first_rec;
+
 struct sst_catalog {
     sst_arena arena;
+    first_rec *by_first;
     path_rec *by_path;
     prefix_rec *prefixes;
     entry_rec **order;           /* every entry in load order */
@@ -160,6 +170,22 @@ static int add_rules(reader *r, char *spec, int exclude)
             rule->tokens[i] = sst_arena_strndup(&cat->arena, words[i], strlen(words[i]));
             if (!rule->tokens[i]) return SST_ENOMEM;
         }
+        first_rec *f;
+        HASH_FIND_STR(cat->by_first, rule->tokens[0], f);
+        if (!f) {
+            f = sst_arena_alloc(&cat->arena, sizeof *f);
+            if (!f) return SST_ENOMEM;
+            f->word = rule->tokens[0];
+            HASH_ADD_KEYPTR(hh, cat->by_first, f->word, strlen(f->word), f);
+        }
+        if (f->n == f->cap) {
+            size_t cap = f->cap ? f->cap * 2 : 4;
+            size_t *v = realloc(f->rules, cap * sizeof *v);
+            if (!v) return SST_ENOMEM;
+            f->rules = v;
+            f->cap = cap;
+        }
+        f->rules[f->n++] = cat->nrules - 1;
     }
     return 0;
 }
@@ -609,6 +635,11 @@ void sst_catalog_free(sst_catalog *cat)
     HASH_CLEAR(hh, cat->prefixes);
     free(cat->order);
     free(cat->rules);
+    first_rec *f, *ftmp;
+    HASH_ITER(hh, cat->by_first, f, ftmp) {
+        HASH_DEL(cat->by_first, f);
+        free(f->rules);
+    }
     sst_arena_free(&cat->arena);
     free(cat);
 }
@@ -709,16 +740,17 @@ uint32_t sst_catalog_classify_name(const sst_catalog *cat, const char *name, siz
     unsigned n = tokenize(name, len, words, 8);
     if (!n) return 0;
     uint32_t found = 0, vetoed = 0;
-    for (size_t r = 0; r < cat->nrules; r++) {
-        const name_rule *rule = &cat->rules[r];
-        for (unsigned start = 0; start + rule->ntokens <= n; start++) {
-            unsigned k = 0;
+    for (unsigned start = 0; start < n; start++) {
+        first_rec *f;
+        HASH_FIND_STR(cat->by_first, words[start], f);
+        for (size_t i = 0; f && i < f->n; i++) {
+            const name_rule *rule = &cat->rules[f->rules[i]];
+            if (start + rule->ntokens > n) continue;
+            unsigned k = 1;
             while (k < rule->ntokens && !strcmp(words[start + k], rule->tokens[k])) k++;
-            if (k == rule->ntokens) {
-                if (rule->exclude) vetoed |= rule->category;
-                else found |= rule->category;
-                break;
-            }
+            if (k < rule->ntokens) continue;
+            if (rule->exclude) vetoed |= rule->category;
+            else found |= rule->category;
         }
     }
     return found & ~vetoed;

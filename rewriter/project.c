@@ -198,6 +198,30 @@ static int add_bindings(sst_project *p, const sst_analysis *an, const scope *sc,
     return 0;
 }
 
+/* What a function's returns carry, added to KEY's summary. */
+static int summary_add(sst_project *p, const char *key, uint32_t categories, const char *const *callees,
+                       size_t ncallees)
+{
+    size_t klen = strlen(key);
+    proj_summary *s;
+    HASH_FIND(hh, p->summaries, key, klen, s);
+    if (!s) {
+        s = sst_arena_alloc(&p->arena, sizeof *s);
+        if (!s || !(s->key = keep_str(p, key, klen))) return SST_ENOMEM;
+        HASH_ADD_KEYPTR(hh, p->summaries, s->key, klen, s);
+    }
+    s->categories |= categories;
+    if (!ncallees) return 0;
+    const char **v = sst_arena_alloc(&p->arena, (s->ncallees + ncallees) * sizeof *v);
+    if (!v) return SST_ENOMEM;
+    if (s->ncallees) memcpy(v, s->callees, s->ncallees * sizeof *v);
+    for (size_t k = 0; k < ncallees; k++)
+        if (!(v[s->ncallees + k] = keep_str(p, callees[k], strlen(callees[k])))) return SST_ENOMEM;
+    s->callees = v;
+    s->ncallees += ncallees;
+    return 0;
+}
+
 int sst_project_add_analysis(sst_project *p, const sst_analysis *an, sst_error *err)
 {
     proj_module *m = module_get(p, an->module_name, strlen(an->module_name));
@@ -227,24 +251,7 @@ int sst_project_add_analysis(sst_project *p, const sst_analysis *an, sst_error *
     }
     for (size_t i = 0; i < an->nsummaries; i++) {
         const sst_summary *x = &an->summaries[i];
-        size_t klen = strlen(x->key);
-        proj_summary *s;
-        HASH_FIND(hh, p->summaries, x->key, klen, s);
-        if (!s) {
-            s = sst_arena_alloc(&p->arena, sizeof *s);
-            if (!s || !(s->key = keep_str(p, x->key, klen))) return oom(err);
-            HASH_ADD_KEYPTR(hh, p->summaries, s->key, klen, s);
-        }
-        s->categories |= x->categories;
-        if (x->ncallees) {
-            const char **v = sst_arena_alloc(&p->arena, (s->ncallees + x->ncallees) * sizeof *v);
-            if (!v) return oom(err);
-            if (s->ncallees) memcpy(v, s->callees, s->ncallees * sizeof *v);
-            for (size_t k = 0; k < x->ncallees; k++)
-                if (!(v[s->ncallees + k] = keep_str(p, x->callees[k], strlen(x->callees[k])))) return oom(err);
-            s->callees = v;
-            s->ncallees += x->ncallees;
-        }
+        if (summary_add(p, x->key, x->categories, x->callees, x->ncallees)) return oom(err);
     }
     for (size_t i = 0; i < an->nexports; i++) {
         const sst_export *x = &an->exports[i];
@@ -372,26 +379,8 @@ int sst_project_merge(sst_project *into, const sst_project *from, sst_error *err
         for (const proj_str *n = c->members; n; n = n->hh.next)
             if (add_str(into, &t->members, n->s, strlen(n->s))) return oom(err);
     }
-    for (const proj_summary *x = from->summaries; x; x = x->hh.next) {
-        size_t klen = strlen(x->key);
-        proj_summary *s;
-        HASH_FIND(hh, into->summaries, x->key, klen, s);
-        if (!s) {
-            s = sst_arena_alloc(&into->arena, sizeof *s);
-            if (!s || !(s->key = keep_str(into, x->key, klen))) return oom(err);
-            HASH_ADD_KEYPTR(hh, into->summaries, s->key, klen, s);
-        }
-        s->categories |= x->categories;
-        if (x->ncallees) {
-            const char **v = sst_arena_alloc(&into->arena, (s->ncallees + x->ncallees) * sizeof *v);
-            if (!v) return oom(err);
-            if (s->ncallees) memcpy(v, s->callees, s->ncallees * sizeof *v);
-            for (size_t k = 0; k < x->ncallees; k++)
-                if (!(v[s->ncallees + k] = keep_str(into, x->callees[k], strlen(x->callees[k])))) return oom(err);
-            s->callees = v;
-            s->ncallees += x->ncallees;
-        }
-    }
+    for (const proj_summary *x = from->summaries; x; x = x->hh.next)
+        if (summary_add(into, x->key, x->categories, x->callees, x->ncallees)) return oom(err);
     return into->arena.failed ? oom(err) : 0;
 }
 

@@ -1,4 +1,4 @@
-/* What the C tracer (issue 5, runtime/tracer.c) uses from the runtime. The
+/* What the C tracer (runtime/trace.c) uses from the runtime. The
  * tracer records events through the same sink check as the static wrappers,
  * marked as found by the tracer, and skips calls made while a statically
  * wrapped sink's callee runs on the same thread (no double event). */

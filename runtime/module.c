@@ -148,9 +148,14 @@ static int init_state(void)
     return sst_rt.default_ctx ? 0 : -1;
 }
 
+/* trace.c: the C call tracer; hook.c: the rewriter core for the import hook. */
+extern PyMethodDef sst_trace_methods[];
+extern PyMethodDef sst_hook_methods[];
+
 static int add_functions(PyObject *m)
 {
-    PyMethodDef *tables[] = {sst_inject_methods, sst_config_methods, sst_seed_methods, misc_methods};
+    PyMethodDef *tables[] = {sst_inject_methods, sst_config_methods, sst_seed_methods, misc_methods,
+                             sst_trace_methods, sst_hook_methods};
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
         if (PyModule_AddFunctions(m, tables[i]) < 0) return -1;
     return 0;

@@ -14,14 +14,16 @@ fallback on purpose, ``SST_RUNTIME=c`` insists on the extension.
 Environment: ``SST_AUDIT_LOG`` (path of the JSON Lines audit log, ``stderr``,
 or ``off``), ``SST_AUDIT_VALUES=1`` (write raw values, not only redacted
 previews), ``SST_MAX_TAGS`` (tagged values kept per context), ``SST_CATALOG``
-(catalogue files added to the built-in one, separated by ``os.pathsep``).
+(catalogue files added to the built-in one, separated by ``os.pathsep``),
+``SST_TRACE=1`` (start the C call tracer at import, docs/tracer.md).
 """
 from __future__ import annotations
 
 import atexit
 import os
 import sys
-from typing import Any, Mapping, Optional
+# Annotations stay strings (from __future__ import annotations): typing is not
+# imported, which keeps "import sst_runtime" cheap in every instrumented module.
 
 __all__ = [
     "ABI", "SCHEMA", "IMPLEMENTATION",
@@ -149,3 +151,33 @@ _configure_from_environment(os.environ)
 atexit.register(_impl.flush)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_impl._after_fork_child)
+
+
+# Development and integration helpers, imported when first used so that an
+# instrumented module's "import sst_runtime as __sst__" stays cheap.
+_LAZY = {
+    "install_import_hook": ("_hook", "install_import_hook"),
+    "uninstall_import_hook": ("_hook", "uninstall_import_hook"),
+    "setup_instrumentation": ("integrations", "setup_instrumentation"),
+    "enable_runtime_tracking": ("integrations", "enable_runtime_tracking"),
+    "enable_deep_instrumentation": ("integrations", "enable_deep_instrumentation"),
+    "WSGIMiddleware": ("integrations", "WSGIMiddleware"),
+    "ASGIMiddleware": ("integrations", "ASGIMiddleware"),
+    "init_flask": ("integrations", "init_flask"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+    if name == "trace":
+        return importlib.import_module(f"{__name__}.trace")
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# SST_TRACE=1: the C call tracer from the start (sst_runtime.trace, docs/tracer.md).
+if os.environ.get("SST_TRACE", "").lower() in ("1", "true", "yes", "on"):
+    from .trace import start as _start_tracer
+    _start_tracer()

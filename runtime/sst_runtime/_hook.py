@@ -1,0 +1,596 @@
+"""Import-hook mode: a ``sys.meta_path`` finder that rewrites first-party
+modules at import with the C rewriter core linked into ``sst_runtime._sst``
+(the same bytes ``sst-rewrite`` writes for the same file, module name and
+configuration), and keeps the compiled result in ``__pycache__``.
+
+The cache works like pytest's assertion rewriting: one file per module,
+``__pycache__/NAME.<cache tag>-sst-<rewriter version>-<config hash>.pyc``,
+whose header holds the extension's identity and the hash of the source it
+was made from; it is written to a temporary file and renamed into place, and
+silently not written where the directory is read-only or
+``sys.dont_write_bytecode`` is set. docs/import-hook.md is the user's guide.
+"""
+from __future__ import annotations
+
+import _thread
+import importlib.machinery
+import importlib.util
+import marshal
+import os
+import re
+import site
+import sys
+from types import CodeType
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+if TYPE_CHECKING:
+    Patterns = Union[None, str, Iterable[str]]
+    CatalogFiles = Union[None, str, os.PathLike, Iterable[Union[str, os.PathLike]]]
+
+__all__ = ["install_import_hook", "uninstall_import_hook", "RewritingFinder"]
+
+PROFILES = ("minimal", "standard", "full")
+DONT_REWRITE = "SST_DONT_REWRITE"
+_MAGIC = importlib.util.MAGIC_NUMBER
+_HEADER_SIZE = len(_MAGIC) + 8 + 8
+
+# The one installed finder (install_import_hook replaces it).
+_installed: Optional["RewritingFinder"] = None
+_install_lock = _thread.allocate_lock()
+
+
+def _extension() -> Any:
+    """sst_runtime._sst, which holds the rewriter core; ImportError if absent."""
+    try:
+        from . import _sst
+    except ImportError as exc:
+        raise ImportError(
+            "sst_runtime: the import hook needs the C extension sst_runtime._sst, which holds the "
+            f"rewriter core ({exc})") from exc
+    return _sst
+
+
+def _pattern_list(value: Patterns, what: str) -> List[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    for item in items:
+        if not isinstance(item, str) or not item or item.strip() != item:
+            raise ValueError(f"{what}: {item!r} is not a module name or pattern")
+    return items
+
+
+def _name_matcher(patterns: Sequence[str]) -> Any:
+    """A function telling whether a dotted module name matches one of
+    PATTERNS (fnmatch globs on the whole name) or lies inside a package that
+    does: "app" matches "app" and "app.views"."""
+    if not patterns:
+        return lambda name: False
+    from fnmatch import translate
+    parts = []
+    for p in patterns:
+        body = translate(p)
+        if body.endswith(r"\Z"):
+            body = body[:-2]
+        parts.append(body)
+    regex = re.compile(r"(?:%s)(?:\..*)?\Z" % "|".join(parts), re.S)
+    return lambda name: regex.match(name) is not None
+
+
+def _literal_prefixes(patterns: Sequence[str]) -> Tuple[str, ...]:
+    """The patterns without a wildcard: the modules and packages named outright."""
+    return tuple(p for p in patterns if not any(c in p for c in "*?["))
+
+
+def _protected_roots() -> Tuple[str, ...]:
+    """Directories whose modules are never rewritten unless named: the
+    standard library, every site-packages directory, and this package."""
+    roots = {os.path.dirname(os.__file__)}
+    try:
+        roots.update(site.getsitepackages())
+    except AttributeError:  # an old virtualenv's site.py
+        pass
+    roots.add(site.getusersitepackages())
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        roots.add(os.path.join(prefix, "lib", "python%d.%d" % sys.version_info[:2]))
+    roots.add(os.path.dirname(os.path.abspath(__file__)))
+    return tuple(sorted({os.path.normcase(os.path.abspath(r)) for r in roots if r}))
+
+
+def _is_docstring_opt_out(source: bytes) -> bool:
+    """Whether the module docstring contains SST_DONT_REWRITE."""
+    if DONT_REWRITE.encode() not in source:
+        return False
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    doc = ast.get_docstring(tree, clean=False)
+    return doc is not None and DONT_REWRITE in doc
+
+
+# ---- column positions -------------------------------------------------------
+#
+# Lines are preserved by the rewriter, but injected text moves the columns
+# after it. CPython 3.11+ keeps a column range per instruction (the carets of
+# a traceback), so they are mapped back onto the original line: a column
+# inside injected text goes to where that text was inserted.
+
+def _read_varint(table: bytes, i: int) -> Tuple[int, int]:
+    b = table[i]
+    i += 1
+    value = b & 63
+    shift = 0
+    while b & 64:
+        b = table[i]
+        i += 1
+        shift += 6
+        value |= (b & 63) << shift
+    return value, i
+
+
+def _read_svarint(table: bytes, i: int) -> Tuple[int, int]:
+    v, i = _read_varint(table, i)
+    return (-(v >> 1) if v & 1 else v >> 1), i
+
+
+def _write_varint(out: bytearray, value: int) -> None:
+    while value >= 64:
+        out.append(64 | (value & 63))
+        value >>= 6
+    out.append(value)
+
+
+def _write_svarint(out: bytearray, value: int) -> None:
+    _write_varint(out, ((-value) << 1) | 1 if value < 0 else value << 1)
+
+
+class _ColumnMap:
+    """Maps (line, column in the rewritten code) to the column in the
+    original line, from the insertions of one rewrite. Columns are those of
+    code objects: UTF-8 bytes of the decoded line."""
+
+    def __init__(self, source: bytes, output: bytes, insertions: Sequence[Tuple[int, int]],
+                 encoding: str) -> None:
+        self.by_line: Dict[int, List[Tuple[int, int]]] = {}
+        line_starts = [0]
+        for m in re.finditer(rb"\r\n|\r|\n", source):
+            line_starts.append(m.end())
+        bom = 3 if encoding == "utf-8-sig" and source.startswith(b"\xef\xbb\xbf") else 0
+        plain = encoding in ("utf-8", "utf-8-sig", "ascii")
+        import bisect
+        inserted = 0
+        for offset, length in insertions:
+            line = bisect.bisect_right(line_starts, offset)
+            start = line_starts[line - 1] + (bom if line == 1 else 0)
+            column = offset - start
+            if not plain:
+                text = output[offset + inserted:offset + inserted + length]
+                inserted += length
+                column = len(source[start:offset].decode(encoding, "replace").encode("utf-8"))
+                length = len(text.decode(encoding, "replace").encode("utf-8"))
+            self.by_line.setdefault(line, []).append((column, length))
+
+    def original(self, line: int, column: int) -> int:
+        shift = 0
+        for col, length in self.by_line.get(line, ()):
+            start = col + shift
+            if column < start:
+                break
+            if column < start + length:
+                return col
+            shift += length
+        return column - shift
+
+
+def _remap_table(table: bytes, first_line: int, cmap: _ColumnMap) -> bytes:
+    """The location table of a 3.11+ code object with each column range
+    mapped back onto the original source (Objects/locations.md of CPython)."""
+    out = bytearray()
+    i, line, n = 0, first_line, len(table)
+    while i < n:
+        head = table[i]
+        i += 1
+        code = (head >> 3) & 15
+        if code == 15:                      # no location
+            out.append(head)
+            continue
+        if code == 13:                      # line only
+            delta, j = _read_svarint(table, i)
+            out += table[i - 1:j]
+            i = j
+            line += delta
+            continue
+        if code == 14:                      # long form
+            delta, i = _read_svarint(table, i)
+            end_delta, i = _read_varint(table, i)
+            col, i = _read_varint(table, i)
+            end_col, i = _read_varint(table, i)
+            line += delta
+            col, end_col = col - 1, end_col - 1
+        elif code >= 10:                    # one line form
+            line += code - 10
+            col = table[i]
+            end_col = table[i + 1]
+            i += 2
+            delta, end_delta = code - 10, 0
+        else:                               # short form
+            second = table[i]
+            i += 1
+            col = code * 8 + ((second >> 4) & 7)
+            end_col = col + (second & 15)
+            delta, end_delta = 0, 0
+        new_col = cmap.original(line, col) if col >= 0 else -1
+        new_end = cmap.original(line + end_delta, end_col) if end_col >= 0 else -1
+        if end_delta == 0 and new_end < new_col:
+            new_end = new_col
+        _write_entry(out, head & 7, delta, end_delta, new_col, new_end)
+    return bytes(out)
+
+
+def _write_entry(out: bytearray, size: int, delta: int, end_delta: int, col: int, end_col: int) -> None:
+    """One location entry in the shortest form CPython itself would use."""
+    if end_delta == 0 and col >= 0 and end_col >= 0:
+        if delta == 0 and col < 80 and 0 <= end_col - col < 16:
+            out.append(0x80 | ((col >> 3) << 3) | size)
+            out.append(((col & 7) << 4) | (end_col - col))
+            return
+        if 0 <= delta < 3 and col < 128 and end_col < 128:
+            out.append(0x80 | ((10 + delta) << 3) | size)
+            out.append(col)
+            out.append(end_col)
+            return
+    out.append(0x80 | (14 << 3) | size)
+    _write_svarint(out, delta)
+    _write_varint(out, end_delta)
+    _write_varint(out, col + 1)
+    _write_varint(out, end_col + 1)
+
+
+def _remap_columns(code: CodeType, cmap: _ColumnMap) -> CodeType:
+    consts = tuple(_remap_columns(c, cmap) if isinstance(c, CodeType) else c for c in code.co_consts)
+    table = _remap_table(code.co_linetable, code.co_firstlineno, cmap)
+    return code.replace(co_consts=consts, co_linetable=table)
+
+
+# ---- the finder and its loader ----------------------------------------------
+
+class RewritingFinder:
+    """The ``sys.meta_path`` finder of import-hook mode.
+
+    It answers for pure-Python source modules it should rewrite (by name
+    and by location, see ``wants``) with a spec whose loader runs their
+    rewritten code, and leaves every other import to the next finder.
+    """
+
+    def __init__(self, include: Patterns = None, exclude: Patterns = None, profile: str = "standard",
+                 catalog: CatalogFiles = None) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        ext = _extension()
+        self.include = _pattern_list(include, "include")
+        self.exclude = _pattern_list(exclude, "exclude")
+        self.profile = profile
+        if catalog is None:
+            files: List[str] = []
+        elif isinstance(catalog, (str, os.PathLike)):
+            files = [os.fspath(catalog)]
+        else:
+            files = [os.fspath(f) for f in catalog]
+        self.catalog_files = [os.path.abspath(f) for f in files]
+        self._ext = ext
+        # The catalogue is needed only to rewrite (a warm cache never does):
+        # built on first use, or now to check the files the caller named.
+        self._catalog = ext.rewriter_catalog(self.catalog_files) if self.catalog_files else None
+        self._included = _name_matcher(self.include)
+        self._excluded = _name_matcher(self.exclude)
+        self._asked = _literal_prefixes(self.include)
+        self._roots = _protected_roots()
+        self._protected: Dict[str, bool] = {}
+        self._stdlib = frozenset(getattr(sys, "stdlib_module_names", ()))
+        self._local = _thread._local()
+        self._lock = _thread.allocate_lock()
+        self._warned: set = set()
+        self._stats = {"rewrites": 0, "cache_hits": 0, "cache_writes": 0, "opted_out": 0, "failures": 0}
+        self.version = ext.rewriter_version()
+        self.config_hash, self._fingerprint = self._identity(ext)
+        self.cache_suffix = f"-sst-{self.version}-{self.config_hash}.pyc"
+        self._tag = sys.implementation.cache_tag
+
+    # -- identity of what the cache holds
+
+    def _identity(self, ext: Any) -> Tuple[str, bytes]:
+        """The configuration hash (in the cache file name) and the header
+        fingerprint: the configuration plus the identity of the extension
+        binary, so that a rebuilt rewriter never reuses an old entry."""
+        config = bytearray(f"abi={ext.ABI}\nprofile={self.profile}\n".encode())
+        for path in self.catalog_files:
+            with open(path, "rb") as f:
+                data = f.read()
+            config += b"catalog %d\n" % len(data) + data
+        config_hash = importlib.util.source_hash(bytes(config))
+        identity = bytearray(config_hash + self.version.encode())
+        binary = getattr(ext, "__file__", None)
+        if binary:
+            st = os.stat(binary)
+            identity += f"\0{os.path.abspath(binary)}\0{st.st_size}\0{st.st_mtime_ns}".encode()
+        return config_hash.hex(), importlib.util.source_hash(bytes(identity))
+
+    # -- statistics
+
+    def _count(self, key: str) -> None:
+        with self._lock:
+            self._stats[key] += 1
+
+    def stats(self) -> Dict[str, int]:
+        """Counters since installation: ``rewrites`` (modules the rewriter
+        core was run on), ``cache_hits`` (modules loaded from the cache),
+        ``cache_writes``, ``opted_out`` (SST_DONT_REWRITE), ``failures``
+        (modules imported unchanged because the rewrite failed)."""
+        with self._lock:
+            return dict(self._stats)
+
+    # -- which modules
+
+    def _is_protected(self, directory: str) -> bool:
+        """Whether modules in DIRECTORY (a path entry as given, or a
+        module's directory) are only rewritten when asked for."""
+        known = self._protected.get(directory)
+        if known is None:
+            d = os.path.normcase(os.path.abspath(directory))
+            parts = d.split(os.sep)
+            known = ("site-packages" in parts or "dist-packages" in parts
+                     or any(d == r or d.startswith(r + os.sep) for r in self._roots))
+            self._protected[directory] = known
+        return known
+
+    def _asked_for(self, fullname: str) -> bool:
+        if not self._asked:
+            return False
+        return any(fullname == p or fullname.startswith(p + ".") for p in self._asked)
+
+    def _by_name(self, fullname: str) -> int:
+        """0: not to be rewritten; 1: to be rewritten if its file is not in
+        a protected directory; 2: to be rewritten wherever it is (asked for)."""
+        if fullname.startswith("sst_runtime") and (len(fullname) == 11 or fullname[11] == "."):
+            return 0
+        if self._excluded(fullname) or (self.include and not self._included(fullname)):
+            return 0
+        if self._asked_for(fullname):
+            return 2
+        return 0 if fullname.partition(".")[0] in self._stdlib else 1
+
+    def wants(self, fullname: str, origin: Optional[str] = None) -> bool:
+        """Whether FULLNAME (found at ORIGIN, if known) is to be rewritten:
+        not sst_runtime, not excluded, included (every module when include
+        is empty), and not in the standard library or a site-packages
+        directory unless an include entry names it or its package outright."""
+        verdict = self._by_name(fullname)
+        if verdict != 1 or origin is None:
+            return verdict != 0
+        return not self._is_protected(os.path.dirname(origin))
+
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None, target: Any = None) -> Any:
+        local = self._local
+        if getattr(local, "busy", False):
+            return None     # an import made by the hook itself
+        verdict = self._by_name(fullname)
+        if not verdict:
+            return None
+        if path is not None and verdict == 1:
+            # a submodule: nothing to find when its package lies only in protected places
+            try:
+                for entry in path:
+                    if not self._is_protected(entry):
+                        break
+                else:
+                    return None
+            except TypeError:
+                pass
+        local.busy = True
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        finally:
+            local.busy = False
+        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader or not spec.origin:
+            return None
+        if verdict == 1 and self._is_protected(os.path.dirname(spec.origin)):
+            return None
+        spec.loader = RewritingLoader(fullname, spec.origin, self)
+        return spec
+
+    def invalidate_caches(self) -> None:
+        self._protected.clear()
+
+    # -- code
+
+    def cache_path(self, source_path: str) -> str:
+        """Where the rewritten code of SOURCE_PATH is cached: where Python
+        caches its bytecode, with the hook's suffix."""
+        if sys.pycache_prefix is None and not sys.flags.optimize and self._tag:
+            head, sep, tail = source_path.rpartition(os.sep)
+            stem = tail.rpartition(".")[0] or tail
+            return f"{head}{sep}__pycache__{os.sep}{stem}.{self._tag}{self.cache_suffix}"
+        plain = importlib.util.cache_from_source(source_path)
+        return plain[:-len(".pyc")] + self.cache_suffix
+
+    def _read_cache(self, cache: str, source_hash: bytes) -> Optional[CodeType]:
+        try:
+            with open(cache, "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        if (len(data) <= _HEADER_SIZE or data[:4] != _MAGIC or data[4:12] != self._fingerprint
+                or data[12:20] != source_hash):
+            return None
+        try:
+            code = marshal.loads(memoryview(data)[_HEADER_SIZE:])
+        except (EOFError, ValueError, TypeError):
+            return None
+        return code if isinstance(code, CodeType) else None
+
+    def _write_cache(self, cache: str, source_path: str, source_hash: bytes, code: CodeType) -> None:
+        if sys.dont_write_bytecode:
+            return
+        data = _MAGIC + self._fingerprint + source_hash + marshal.dumps(code)
+        tmp = f"{cache}.{os.getpid()}.{_thread.get_ident()}.tmp"
+        try:
+            # the source's permission bits, writable by its owner, as Python's own bytecode
+            mode = (os.stat(source_path).st_mode & 0o777) | 0o200
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            with open(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, cache)
+        except FileExistsError:
+            return      # another writer's temporary file of the same name: leave it
+        except OSError:
+            # a read-only directory, a full disk: run without a cache
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            return
+        self._count("cache_writes")
+
+    def _warn(self, path: str, message: str) -> None:
+        if path not in self._warned:
+            self._warned.add(path)
+            sys.stderr.write(f"sst_runtime: import hook: {message}; imported unchanged\n")
+
+    def rewrite(self, source: bytes, path: str, module: str, is_package: bool = False) -> Tuple[str, bytes]:
+        """(status, bytes): what the hook compiles for the module MODULE whose
+        file PATH holds SOURCE. status is the rewriter's ("instrumented",
+        "unchanged", "already", "unparseable") or "opted-out"
+        (SST_DONT_REWRITE); the bytes are sst-rewrite's output for the same
+        file, module name, profile and catalogue, or SOURCE. Raises
+        ValueError for a file the rewriter refuses (an undecodable one)."""
+        if _is_docstring_opt_out(source):
+            return "opted-out", source
+        return self._ext.rewrite_source(self.catalog(), source, path, module, is_package, self.profile)[:2]
+
+    def catalog(self) -> Any:
+        """The rewriter's catalogue handle: the built-in one and the hook's files."""
+        if self._catalog is None:
+            with self._lock:
+                if self._catalog is None:
+                    self._catalog = self._ext.rewriter_catalog(self.catalog_files)
+        return self._catalog
+
+    def _compile(self, source: bytes, path: str, module: str, is_package: bool) -> Tuple[CodeType, bool]:
+        """The code object of SOURCE rewritten (or original, when the module
+        opts out or cannot be rewritten), and whether it may be cached: a
+        failed rewrite is not, so that it is reported on every run."""
+        if _is_docstring_opt_out(source):
+            self._count("opted_out")
+            return compile(source, path, "exec", dont_inherit=True), True
+        self._count("rewrites")
+        try:
+            status, output, _nsites, insertions, line, problem, encoding = self._ext.rewrite_source(
+                self.catalog(), source, path, module, is_package, self.profile)
+        except (ValueError, OSError, RuntimeError, MemoryError) as exc:
+            code = compile(source, path, "exec", dont_inherit=True)   # Python's own error, if any
+            self._count("failures")
+            self._warn(path, f"{exc}")   # "path:line: message"
+            return code, False
+        if status == "unparseable":
+            code = compile(source, path, "exec", dont_inherit=True)   # Python's own SyntaxError, if any
+            self._count("failures")
+            self._warn(path, f"{path}:{line}: cannot parse ({problem})")
+            return code, False
+        if status != "instrumented":
+            return compile(source, path, "exec", dont_inherit=True), True
+        try:
+            code = compile(output, path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            original = compile(source, path, "exec", dont_inherit=True)   # the user's error, if any
+            self._count("failures")
+            self._warn(path, f"{path}:{exc.lineno}: the rewritten code does not compile ({exc.msg})")
+            return original, False
+        if sys.version_info >= (3, 11) and insertions:
+            try:
+                code = _remap_columns(code, _ColumnMap(source, output, insertions, encoding))
+            except (LookupError, ValueError, IndexError):
+                pass    # an unknown table layout: the columns stay as compiled
+        return code, True
+
+    def code_for(self, source: bytes, path: str, module: str, is_package: bool = False) -> CodeType:
+        """The code to run for the module MODULE whose file PATH holds
+        SOURCE: from the cache when it is valid, else rewritten (and cached)."""
+        local = self._local
+        busy = getattr(local, "busy", False)
+        local.busy = True
+        try:
+            source_hash = importlib.util.source_hash(source)
+            cache = self.cache_path(path)
+            code = self._read_cache(cache, source_hash)
+            if code is not None:
+                self._count("cache_hits")
+                return code
+            code, cacheable = self._compile(source, path, module, is_package)
+            if cacheable:
+                self._write_cache(cache, path, source_hash, code)
+            return code
+        finally:
+            local.busy = busy
+
+
+class RewritingLoader(importlib.machinery.SourceFileLoader):
+    """Loads a source module with its code rewritten by the finder; the rest
+    (get_source, resources, is_package) is the standard source loader's."""
+
+    def __init__(self, fullname: str, path: str, finder: RewritingFinder) -> None:
+        super().__init__(fullname, path)
+        self.finder = finder
+
+    def get_code(self, fullname: str) -> CodeType:
+        path = self.get_filename(fullname)
+        source = self.get_data(path)
+        return self.finder.code_for(source, path, fullname, self.is_package(fullname))
+
+
+def install_import_hook(include: Patterns = None, exclude: Patterns = None, profile: str = "standard",
+                        catalog: CatalogFiles = None) -> RewritingFinder:
+    """Rewrites matching modules as they are imported from now on.
+
+    include: module names or globs (``"app"``, ``"app.*"``, ``"*_views"``);
+    a name also takes the package's submodules. None: every module that is
+    not in the standard library, a site-packages directory or sst_runtime.
+    A module there is rewritten only when an include entry without
+    wildcards names it or its package. exclude: names or globs never
+    rewritten. profile: ``"minimal"``, ``"standard"`` or ``"full"``, as
+    ``sst-rewrite --profile``. catalog: a catalogue file or a list of them,
+    added to the built-in catalogue (and to the runtime's). Modules already
+    imported stay as they are. Installing again replaces the hook. Returns
+    the finder (``finder.stats()`` counts rewrites and cache hits).
+    """
+    global _installed
+    finder = RewritingFinder(include, exclude, profile, catalog)
+    if finder.catalog_files:
+        from . import configure
+        for path in finder.catalog_files:
+            configure(catalog=path)
+    with _install_lock:
+        if _installed is not None and _installed in sys.meta_path:
+            sys.meta_path.remove(_installed)
+        sys.meta_path.insert(0, finder)
+        _installed = finder
+    return finder
+
+
+def uninstall_import_hook() -> bool:
+    """Removes the hook installed by install_import_hook. Modules it has
+    rewritten stay loaded as they are. Returns whether a hook was installed."""
+    global _installed
+    with _install_lock:
+        finder, _installed = _installed, None
+        if finder is not None and finder in sys.meta_path:
+            sys.meta_path.remove(finder)
+            return True
+    return False
+
+
+def installed_hook() -> Optional[RewritingFinder]:
+    """The finder install_import_hook installed, or None."""
+    return _installed

@@ -13,25 +13,36 @@ silently not written where the directory is read-only or
 from __future__ import annotations
 
 import _thread
+import _imp
 import importlib.machinery
-import importlib.util
+# importlib.util would import contextlib and more on every start-up; the
+# three things used here come from the bootstrap modules already loaded.
+from importlib._bootstrap_external import MAGIC_NUMBER as _MAGIC_NUMBER
+from importlib._bootstrap_external import _RAW_MAGIC_NUMBER, cache_from_source
 import marshal
 import os
-import re
 import site
 import sys
 from types import CodeType
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
-
+# Annotations stay strings (from __future__ import annotations); typing is
+# imported by type checkers only, not at every start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
     Patterns = Union[None, str, Iterable[str]]
     CatalogFiles = Union[None, str, os.PathLike, Iterable[Union[str, os.PathLike]]]
 
 __all__ = ["install_import_hook", "uninstall_import_hook", "RewritingFinder"]
 
+
+def _source_hash(data: bytes) -> bytes:
+    """What importlib.util.source_hash gives: the hash of hash-based pycs."""
+    return _imp.source_hash(_RAW_MAGIC_NUMBER, data)
+
 PROFILES = ("minimal", "standard", "full")
 DONT_REWRITE = "SST_DONT_REWRITE"
-_MAGIC = importlib.util.MAGIC_NUMBER
+_MAGIC = _MAGIC_NUMBER
 _HEADER_SIZE = len(_MAGIC) + 8 + 8
 
 # The one installed finder (install_import_hook replaces it).
@@ -66,6 +77,7 @@ def _name_matcher(patterns: Sequence[str]) -> Any:
     does: "app" matches "app" and "app.views"."""
     if not patterns:
         return lambda name: False
+    import re
     from fnmatch import translate
     parts = []
     for p in patterns:
@@ -153,6 +165,7 @@ class _ColumnMap:
 
     def __init__(self, source: bytes, output: bytes, insertions: Sequence[Tuple[int, int]],
                  encoding: str) -> None:
+        import re
         self.by_line: Dict[int, List[Tuple[int, int]]] = {}
         line_starts = [0]
         for m in re.finditer(rb"\r\n|\r|\n", source):
@@ -309,13 +322,13 @@ class RewritingFinder:
             with open(path, "rb") as f:
                 data = f.read()
             config += b"catalog %d\n" % len(data) + data
-        config_hash = importlib.util.source_hash(bytes(config))
+        config_hash = _source_hash(bytes(config))
         identity = bytearray(config_hash + self.version.encode())
         binary = getattr(ext, "__file__", None)
         if binary:
             st = os.stat(binary)
             identity += f"\0{os.path.abspath(binary)}\0{st.st_size}\0{st.st_mtime_ns}".encode()
-        return config_hash.hex(), importlib.util.source_hash(bytes(identity))
+        return config_hash.hex(), _source_hash(bytes(identity))
 
     # -- statistics
 
@@ -412,7 +425,7 @@ class RewritingFinder:
             head, sep, tail = source_path.rpartition(os.sep)
             stem = tail.rpartition(".")[0] or tail
             return f"{head}{sep}__pycache__{os.sep}{stem}.{self._tag}{self.cache_suffix}"
-        plain = importlib.util.cache_from_source(source_path)
+        plain = cache_from_source(source_path)
         return plain[:-len(".pyc")] + self.cache_suffix
 
     def _read_cache(self, cache: str, source_hash: bytes) -> Optional[CodeType]:
@@ -522,7 +535,7 @@ class RewritingFinder:
         busy = getattr(local, "busy", False)
         local.busy = True
         try:
-            source_hash = importlib.util.source_hash(source)
+            source_hash = _source_hash(source)
             cache = self.cache_path(path)
             code = self._read_cache(cache, source_hash)
             if code is not None:

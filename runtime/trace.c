@@ -1,13 +1,15 @@
-/* The C call tracer: a profile function (call events only) installed per
- * thread, the watched functions of sst_runtime/trace.py's table resolved to
- * their code objects, a verdict per code object kept in its co_extra slot (an
- * unwatched call costs that one lookup), and on a watched call the sink check
- * of the static wrappers with detection "tracer" (hooks.h). */
-#include <stdatomic.h>
-#include <stdint.h>
-
+/* The C call tracer: the watched functions of sst_runtime/trace.py's table, a
+ * verdict per code object in its co_extra slot (an unwatched call costs that
+ * one lookup), and on a watched call the static wrappers' sink check with
+ * detection "tracer" (hooks.h). Two engines deliver the calls: a PEP 523
+ * frame-evaluation function for the whole interpreter (CPython 3.11, the
+ * default) and a profile function per thread. */
 #include "hooks.h"
 #include "state.h"
+
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
 /* 3.12 renamed the co_extra functions; the 3.11 names stay as aliases there. */
 #if PY_VERSION_HEX >= 0x030C0000
@@ -20,10 +22,25 @@
 #define request_extra_index _PyEval_RequestCodeExtraIndex
 #endif
 
+/* The frame engine reads the interpreter frame it is handed (internal header,
+ * the layout of exactly this minor version, as frame.c does); elsewhere only
+ * the profile engine exists. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define FRAME_ENGINE 1
+#define Py_BUILD_CORE 1
+#include <internal/pycore_frame.h>
+#undef Py_BUILD_CORE
+#else
+#define FRAME_ENGINE 0
+#endif
+
 enum {
     MAX_UNWRAP = 8,        /* __wrapped__ links followed to a decorated function */
     MAX_SPREAD = 64,       /* items of *args / **kwargs handed to the check */
 };
+
+/* The engine running: read by every traced thread at every call. */
+enum { ENGINE_OFF = 0, ENGINE_FRAME = 1, ENGINE_PROFILE = 2 };
 
 /* One watched function: the catalogue sink it stands for and where it lives.
  * Rows are created once and never freed: code objects point at them. */
@@ -38,7 +55,7 @@ typedef struct watch_row {
     int method;          /* attr names a class attribute: parameter 0 is the instance */
 } watch_row;
 
-/* Process-wide, guarded by the GIL (only `active` is read without it). */
+/* Process-wide, guarded by the GIL (only `engine` is read without it). */
 typedef struct tracer_state {
     Py_ssize_t extra_index;   /* co_extra slot of the verdicts, -1 until requested */
     uintptr_t unwatched;      /* the verdict "not watched", odd, changes with the table */
@@ -54,9 +71,10 @@ typedef struct tracer_state {
 
 static tracer_state T = {.extra_index = -1, .unwatched = 1};
 
-/* Read by every traced thread at every event; stop() clears it and each
- * thread removes its own profile function at its next event. */
-static atomic_int active;
+/* ENGINE_OFF, _FRAME or _PROFILE. stop() clears it: the frame engine then
+ * passes every frame on (and leaves the chain when it is on top of it), each
+ * thread's profile function removes itself at its next event. */
+static atomic_int engine;
 
 static int profile(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
 
@@ -205,14 +223,16 @@ static int in_package(PyFrameObject *frame, PyObject *package)
     return r;
 }
 
-/* Walks the callers of FRAME: sets *SITE (new reference) to the first frame
- * outside ROW's package (the code that called into the library; the direct
- * caller when there is none) and returns 1 when a caller is itself a watched
- * call (the outer one reported it), 0 if not, -1 with an exception. */
-static int callers(PyFrameObject **site, PyFrameObject *frame, const watch_row *row)
+/* Walks the callers of a watched call from FIRST, its caller (a reference
+ * this function takes over, or NULL): sets *SITE (new reference, or NULL when
+ * there is no caller) to the first frame outside ROW's package (the code that
+ * called into the library; the direct caller when there is none) and returns
+ * 1 when a caller is itself a watched call (the outer one reported it), 0 if
+ * not, -1 with an exception. */
+static int callers(PyFrameObject **site, PyFrameObject *first, const watch_row *row)
 {
-    PyFrameObject *f = PyFrame_GetBack(frame), *first = f;
-    Py_XINCREF(first);
+    PyFrameObject *f = first;
+    Py_XINCREF(f);
     int nested = 0;
     *site = NULL;
     while (f) {
@@ -236,8 +256,8 @@ static int callers(PyFrameObject **site, PyFrameObject *frame, const watch_row *
         f = back;
     }
     Py_XDECREF(f);
-    if (!*site) {
-        *site = first ? first : frame;
+    if (!*site && first) {
+        *site = first;
         Py_INCREF(*site);
     }
     Py_XDECREF(first);
@@ -248,8 +268,7 @@ typedef struct call_args {
     PyObject *values[2 * MAX_SPREAD + 64];    /* strong references */
     Py_ssize_t nargs, nkw;
     PyObject *kwnames;                        /* tuple or NULL */
-    PyObject *self;                           /* borrowed from locals, or NULL */
-    PyObject *locals;
+    PyObject *self;                           /* borrowed from the slots, or NULL */
 } call_args;
 
 static void call_args_clear(call_args *a)
@@ -257,37 +276,33 @@ static void call_args_clear(call_args *a)
     for (Py_ssize_t i = 0; i < a->nargs + a->nkw; i++) Py_DECREF(a->values[i]);
     a->nargs = a->nkw = 0;
     Py_CLEAR(a->kwnames);
-    Py_CLEAR(a->locals);
 }
 
-static PyObject *local(PyObject *locals, PyObject *varnames, Py_ssize_t i)
+/* The parameter slots of CODE: its named parameters, then *args and **kwargs. */
+static Py_ssize_t param_slots(PyCodeObject *code)
 {
-    if (i >= PyTuple_GET_SIZE(varnames)) return NULL;
-    PyObject *v = PyDict_GetItemWithError(locals, PyTuple_GET_ITEM(varnames, i));
-    if (!v && PyErr_Occurred()) PyErr_Clear();
-    return v;
+    return code->co_argcount + code->co_kwonlyargcount + !!(code->co_flags & CO_VARARGS) +
+           !!(code->co_flags & CO_VARKEYWORDS);
 }
 
 /* The parameters of a call just entered, in vectorcall form: the items of
  * *args positional ("args[i]"), named parameters and the items of **kwargs
  * as keywords ("kwargs['json']"); None values and a method's instance are
- * left out. 0, or -1 with an exception. */
-static int call_args_read(call_args *a, PyFrameObject *frame, PyCodeObject *code, const watch_row *row)
+ * left out. SLOTS[i] is the value of parameter NAMES[i] (borrowed, NULL when
+ * unbound), for the param_slots(CODE) first names. 0, or -1 with an exception. */
+static int call_args_read(call_args *a, PyObject *const *slots, PyObject *names, PyCodeObject *code,
+                          const watch_row *row)
 {
     enum { CAP = sizeof a->values / sizeof *a->values };
-    PyObject *names = NULL, *varnames = PyCode_GetVarnames(code);
+    PyObject *kw = PyList_New(0);
     int rc = -1;
-    if (!varnames || !(a->locals = PyFrame_GetLocals(frame)) || !(names = PyList_New(0))) goto done;
-    if (!PyDict_Check(a->locals)) {
-        rc = 0;
-        goto done;
-    }
+    if (!kw) goto done;
     Py_ssize_t named = code->co_argcount + code->co_kwonlyargcount, next = named;
-    PyObject *star = (code->co_flags & CO_VARARGS) ? local(a->locals, varnames, next++) : NULL;
-    PyObject *dstar = (code->co_flags & CO_VARKEYWORDS) ? local(a->locals, varnames, next) : NULL;
+    PyObject *star = (code->co_flags & CO_VARARGS) ? slots[next++] : NULL;
+    PyObject *dstar = (code->co_flags & CO_VARKEYWORDS) ? slots[next] : NULL;
     Py_ssize_t first = 0;
     if (row->method && code->co_argcount > 0) {
-        a->self = local(a->locals, varnames, 0);
+        a->self = slots[0];
         first = 1;
     }
     if (star && PyTuple_Check(star))
@@ -296,9 +311,9 @@ static int call_args_read(call_args *a, PyFrameObject *frame, PyCodeObject *code
             Py_INCREF(a->values[a->nargs++]);
         }
     for (Py_ssize_t i = first; i < named && a->nargs + a->nkw < CAP - MAX_SPREAD; i++) {
-        PyObject *v = local(a->locals, varnames, i);
+        PyObject *v = slots[i];
         if (!v || v == Py_None) continue;
-        if (PyList_Append(names, PyTuple_GET_ITEM(varnames, i)) < 0) goto done;
+        if (PyList_Append(kw, PyTuple_GET_ITEM(names, i)) < 0) goto done;
         a->values[a->nargs + a->nkw++] = v;
         Py_INCREF(v);
     }
@@ -307,36 +322,39 @@ static int call_args_read(call_args *a, PyFrameObject *frame, PyCodeObject *code
         Py_ssize_t pos = 0, n = 0;
         while (n < MAX_SPREAD && PyDict_Next(dstar, &pos, &k, &v)) {
             if (!PyUnicode_Check(k) || v == Py_None) continue;
-            if (PyList_Append(names, k) < 0) goto done;
+            if (PyList_Append(kw, k) < 0) goto done;
             a->values[a->nargs + a->nkw++] = v;
             Py_INCREF(v);
             n++;
         }
     }
-    if (a->nkw && !(a->kwnames = PyList_AsTuple(names))) goto done;
+    if (a->nkw && !(a->kwnames = PyList_AsTuple(kw))) goto done;
     rc = 0;
 done:
-    Py_XDECREF(names);
-    Py_XDECREF(varnames);
+    Py_XDECREF(kw);
     return rc;
 }
 
-/* Inspects the arguments of a call of ROW's function that FRAME has just
- * entered and records an event at the call site. 0, or -1 with an exception
- * that must propagate (KeyboardInterrupt). */
-static int inspect_call(PyFrameObject *frame, PyCodeObject *code, watch_row *row)
+/* Inspects the arguments of a call of ROW's function CODE (SLOTS and NAMES as
+ * for call_args_read) and records an event at the call site. CALLER: the
+ * frame that made the call (a reference this function takes over, or NULL);
+ * SELF: the watched call's own frame when there is one, the site when there
+ * is no caller. 0, or -1 with an exception that must propagate
+ * (KeyboardInterrupt). */
+static int inspect_call(PyFrameObject *caller, PyFrameObject *self, PyCodeObject *code, watch_row *row,
+                        PyObject *const *slots, PyObject *names)
 {
     PyFrameObject *site = NULL;
     PyObject *func = NULL;
     call_args a = {.nargs = 0};
-    int nested = callers(&site, frame, row);
+    int nested = callers(&site, caller, row);
     if (nested != 0) {
         T.skipped_nested += nested > 0;
         Py_XDECREF(site);
         return nested < 0 ? sst_failure("tracer") : 0;
     }
     int rc = 0;
-    if (call_args_read(&a, frame, code, row) < 0) {
+    if (call_args_read(&a, slots, names, code, row) < 0) {
         rc = sst_failure("tracer");
         goto done;
     }
@@ -348,9 +366,19 @@ static int inspect_call(PyFrameObject *frame, PyCodeObject *code, watch_row *row
             goto done;
         }
     }
-    PyCodeObject *site_code = PyFrame_GetCode(site);
-    Py_DECREF(site_code);   /* the frame holds it */
-    sst_frame where = {.code = site_code, .line = PyFrame_GetLineNumber(site), .id = site};
+    if (!site && self) {
+        site = self;
+        Py_INCREF(site);
+    }
+    /* Without any frame (a watched function called from C at the top of a
+     * thread) the site is the function's own first line. */
+    sst_frame where = {.code = code, .line = code->co_firstlineno, .id = code};
+    if (site) {
+        where.code = PyFrame_GetCode(site);
+        Py_DECREF(where.code);   /* the frame holds it */
+        where.line = PyFrame_GetLineNumber(site);
+        where.id = site;
+    }
     sst_sink_call call = {
         .kind = row->kind,
         .id = row->id,
@@ -371,6 +399,8 @@ done:
     return rc;
 }
 
+/* ---- the profile engine ------------------------------------------------- */
+
 /* The first entry of CODE's frame, not a generator or coroutine resuming
  * (each resumption is a call event too). */
 static int first_entry(PyFrameObject *frame, PyCodeObject *code)
@@ -378,6 +408,32 @@ static int first_entry(PyFrameObject *frame, PyCodeObject *code)
     if (!(code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE))) return 1;
     /* The call event comes at a RESUME; the first one is the entry. */
     return PyFrame_GetLasti(frame) == code->_co_firsttraceable * (int)sizeof(_Py_CODEUNIT);
+}
+
+/* The parameters from the frame's locals (the frame has started: its call
+ * event comes at the first RESUME), then inspect_call. */
+static int profile_inspect(PyFrameObject *frame, PyCodeObject *code, watch_row *row)
+{
+    Py_ssize_t n = param_slots(code);
+    PyObject *varnames = PyCode_GetVarnames(code), *locals = NULL;
+    PyObject **slots = PyMem_Calloc(n ? (size_t)n : 1, sizeof *slots);
+    int rc = 0;
+    if (!varnames || !slots || !(locals = PyFrame_GetLocals(frame))) {
+        if (!slots) PyErr_NoMemory();
+        rc = sst_failure("tracer");
+        goto done;
+    }
+    if (!PyDict_Check(locals) || PyTuple_GET_SIZE(varnames) < n) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        slots[i] = PyDict_GetItemWithError(locals, PyTuple_GET_ITEM(varnames, i));
+        if (!slots[i] && PyErr_Occurred()) PyErr_Clear();
+    }
+    rc = inspect_call(PyFrame_GetBack(frame), frame, code, row, slots, varnames);
+done:
+    PyMem_Free(slots);
+    Py_XDECREF(locals);
+    Py_XDECREF(varnames);
+    return rc;
 }
 
 static int watched_call(PyFrameObject *frame, PyCodeObject *code, void *v)
@@ -394,14 +450,14 @@ static int watched_call(PyFrameObject *frame, PyCodeObject *code, void *v)
         return 0;
     }
     if (sst_busy) return 0;
-    return inspect_call(frame, code, row);
+    return profile_inspect(frame, code, row);
 }
 
 /* The profile function. Everything but a call returns at once; a call of an
  * unwatched function costs the co_extra lookup. */
 static int profile(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
-    if (!atomic_load_explicit(&active, memory_order_relaxed)) {
+    if (atomic_load_explicit(&engine, memory_order_relaxed) != ENGINE_PROFILE) {
         PyEval_SetProfile(NULL, NULL);   /* stopped: this thread removes its own */
         return 0;
     }
@@ -423,7 +479,7 @@ static PyObject *tracer_call(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     PyObject *frame = NULL, *event = NULL, *arg = NULL;
     if (!PyArg_UnpackTuple(args, "Tracer", 3, 3, &frame, &event, &arg)) return NULL;
-    if (!atomic_load_explicit(&active, memory_order_relaxed)) {
+    if (atomic_load_explicit(&engine, memory_order_relaxed) != ENGINE_PROFILE) {
         if (PyThreadState_Get()->c_profileobj == self) PyEval_SetProfile(NULL, NULL);
         Py_RETURN_NONE;
     }
@@ -465,6 +521,196 @@ static int ready(void)
     T.tracer = PyType_GenericAlloc(&Tracer_Type, 0);
     return T.tracer ? 0 : -1;
 }
+
+/* ---- the frame engine --------------------------------------------------- */
+
+#if FRAME_ENGINE
+
+/* The interpreter's chain of frame-evaluation functions as the tracer knows
+ * it; guarded by the GIL. */
+typedef struct frame_chain {
+    _PyFrameEvalFunction next;   /* the function the tracer's hands every frame to */
+    int installed;               /* the tracer's function was put in the chain and not taken out by it */
+    PyCodeObject *probe;         /* code sent through the chain to find the tracer's function, or NULL */
+    int probe_seen;              /* the tracer's function saw the probe */
+} frame_chain;
+
+static frame_chain F;
+
+static PyObject *frame_eval(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag);
+
+/* Everything frame_eval does not hand on at once: the probe, a stopped
+ * tracer, and the frames of code without a "not watched" verdict. */
+static PyObject *frame_slow(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag, void *v)
+{
+    _PyFrameEvalFunction next = F.next;
+    PyCodeObject *code = frame->f_code;
+    if (code == F.probe) {
+        F.probe_seen = 1;
+        return next(ts, frame, throwflag);
+    }
+    if (atomic_load_explicit(&engine, memory_order_relaxed) != ENGINE_FRAME) {
+        /* Stopped while another tool's function was above it, and back on
+         * top now: leaves the chain. */
+        if (_PyInterpreterState_GetEvalFrameFunc(ts->interp) == frame_eval) {
+            _PyInterpreterState_SetEvalFrameFunc(ts->interp, next);
+            F.installed = 0;
+        }
+        return next(ts, frame, throwflag);
+    }
+    /* A generator or coroutine resuming (or thrown into), a frame a frame
+     * object owns, the runtime's own Python code: handed on, unjudged. */
+    if (throwflag || frame->owner != FRAME_OWNED_BY_THREAD || sst_busy || PyErr_Occurred()) {
+        if (frame->owner == FRAME_OWNED_BY_GENERATOR && is_row(v)) T.resumed++;
+        return next(ts, frame, throwflag);
+    }
+    watch_row *row = verdict(code, v);
+    if (!row) {
+        /* KeyboardInterrupt and the like: the call raises it before its first
+         * instruction (the caller clears and pops the frame). */
+        if (PyErr_Occurred()) return NULL;
+        return next(ts, frame, throwflag);
+    }
+    T.watched++;
+    if (sst_in_static_sink()) {
+        T.skipped_static++;
+        return next(ts, frame, throwflag);
+    }
+    /* The frame has not run an instruction yet: its first slots hold the
+     * arguments as the call bound them (no cell made yet), named by
+     * co_localsplusnames. The caller is the thread's current frame, since
+     * the new frame is linked in only when its evaluation starts. */
+    if (inspect_call(PyThreadState_GetFrame(ts), NULL, code, row, frame->localsplus, code->co_localsplusnames) < 0)
+        return NULL;
+    return next(ts, frame, throwflag);
+}
+
+/* The frame-evaluation function: a frame of code judged "not watched" costs
+ * the co_extra lookup and the engine flag before it is handed on. */
+static PyObject *frame_eval(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag)
+{
+    void *v = NULL;
+    if (code_get_extra((PyObject *)frame->f_code, T.extra_index, &v) == 0 && (uintptr_t)v == T.unwatched &&
+        atomic_load_explicit(&engine, memory_order_relaxed) == ENGINE_FRAME)
+        return F.next(ts, frame, throwflag);
+    return frame_slow(ts, frame, throwflag, v);
+}
+
+/* "the_symbol in /path/of/library.so" for a frame-evaluation function, None
+ * for CPython's own. */
+static PyObject *describe_eval(_PyFrameEvalFunction fn)
+{
+    if (!fn || fn == _PyEval_EvalFrameDefault) Py_RETURN_NONE;
+    Dl_info info;
+    if (dladdr((void *)fn, &info) && info.dli_fname)
+        return PyUnicode_FromFormat("%s in %s", info.dli_sname && info.dli_saddr == (void *)fn ? info.dli_sname
+                                                                                              : "a function",
+                                    info.dli_fname);
+    return PyUnicode_FromFormat("the function at %p", (void *)fn);
+}
+
+/* Whether the tracer's function is still in the chain below TOP: calls PROBE
+ * (a Python function) with its code marked for the tracer to notice. 1, 0, or
+ * -1 with an exception. */
+static int frame_probe(PyObject *probe)
+{
+    if (!PyFunction_Check(probe)) {
+        PyErr_SetString(PyExc_TypeError, "the probe is a Python function");
+        return -1;
+    }
+    PyCodeObject *code = (PyCodeObject *)PyFunction_GET_CODE(probe);
+    if (code_set_extra((PyObject *)code, T.extra_index, NULL) < 0) return -1;
+    F.probe = code;
+    F.probe_seen = 0;
+    PyObject *r = PyObject_CallNoArgs(probe);
+    F.probe = NULL;
+    if (!r) return -1;
+    Py_DECREF(r);
+    return F.probe_seen;
+}
+
+/* _trace_frame_start(probe) -> (status, the function the tracer hands frames
+ * to or lies under, described, or None for CPython's). Status: "installed"
+ * (on top of CPython's evaluation), "chained" (on top of another tool's
+ * function), "already" (on top already), "below" (still in the chain, under
+ * a function another tool installed after it). */
+static PyObject *tr_frame_start(PyObject *module, PyObject *probe)
+{
+    if (ready() < 0) return NULL;
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    atomic_store(&engine, ENGINE_FRAME);
+    _PyFrameEvalFunction top = _PyInterpreterState_GetEvalFrameFunc(interp);
+    if (top == frame_eval) return Py_BuildValue("(sO)", "already", Py_None);
+    if (F.installed) {
+        int seen = frame_probe(probe);
+        if (seen < 0) {
+            atomic_store(&engine, ENGINE_OFF);
+            return NULL;
+        }
+        if (seen) return Py_BuildValue("(sN)", "below", describe_eval(top));
+        F.installed = 0;   /* another tool took it out of the chain */
+    }
+    F.next = top ? top : _PyEval_EvalFrameDefault;
+    _PyInterpreterState_SetEvalFrameFunc(interp, frame_eval);
+    F.installed = 1;
+    return Py_BuildValue("(sN)", F.next == _PyEval_EvalFrameDefault ? "installed" : "chained", describe_eval(top));
+}
+
+/* _trace_frame_stop(probe) -> (status, the function above the tracer's or
+ * None). Status: "restored" (the function it found is the interpreter's
+ * again), "kept" (another tool's function is above it and hands frames on to
+ * it: it stays in that chain, handing every frame on), "absent" (not in the
+ * chain, or taken out of it by another tool). */
+static PyObject *tr_frame_stop(PyObject *module, PyObject *probe)
+{
+    if (!F.installed) return Py_BuildValue("(sO)", "absent", Py_None);
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    _PyFrameEvalFunction top = _PyInterpreterState_GetEvalFrameFunc(interp);
+    if (top == frame_eval) {
+        _PyInterpreterState_SetEvalFrameFunc(interp, F.next);
+        F.installed = 0;
+        return Py_BuildValue("(sO)", "restored", Py_None);
+    }
+    int seen = top && top != _PyEval_EvalFrameDefault ? frame_probe(probe) : 0;
+    if (seen < 0) return NULL;
+    if (seen) return Py_BuildValue("(sN)", "kept", describe_eval(top));
+    F.installed = 0;
+    return Py_BuildValue("(sO)", "absent", Py_None);
+}
+
+/* _trace_frame_state(probe) -> (state, the interpreter's function described,
+ * None for CPython's). State: "tracer" (the tracer's is the interpreter's
+ * function), "below" (it runs under another tool's), "other" (another tool's
+ * function, the tracer's not in its chain), "none" (CPython's evaluation). */
+static PyObject *tr_frame_state(PyObject *module, PyObject *probe)
+{
+    _PyFrameEvalFunction top = _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
+    if (top == frame_eval) return Py_BuildValue("(sO)", "tracer", Py_None);
+    if (!top || top == _PyEval_EvalFrameDefault) return Py_BuildValue("(sO)", "none", Py_None);
+    int seen = 0;
+    if (F.installed && T.extra_index >= 0 && (seen = frame_probe(probe)) < 0) return NULL;
+    return Py_BuildValue("(sN)", seen ? "below" : "other", describe_eval(top));
+}
+
+#else   /* no frame engine on this interpreter */
+
+static PyObject *tr_frame_start(PyObject *module, PyObject *probe)
+{
+    PyErr_SetString(PyExc_RuntimeError, "sst_runtime.trace: the frame engine needs CPython 3.11");
+    return NULL;
+}
+
+static PyObject *tr_frame_stop(PyObject *module, PyObject *probe)
+{
+    return Py_BuildValue("(sO)", "absent", Py_None);
+}
+
+static PyObject *tr_frame_state(PyObject *module, PyObject *probe)
+{
+    return Py_BuildValue("(sO)", "none", Py_None);
+}
+
+#endif
 
 /* ---- the table ---------------------------------------------------------- */
 
@@ -609,18 +855,39 @@ static PyObject *tr_resolve(PyObject *module, PyObject *unused)
     return out;
 }
 
-static PyObject *tr_set_active(PyObject *module, PyObject *flag)
+/* _trace_set_engine("frame" | "profile" | None): the flag every traced
+ * thread checks at each call. */
+static PyObject *tr_set_engine(PyObject *module, PyObject *name)
 {
-    int on = PyObject_IsTrue(flag);
-    if (on < 0) return NULL;
-    if (on && ready() < 0) return NULL;
-    atomic_store(&active, on);
+    int e = ENGINE_OFF;
+    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "frame") == 0)
+        e = ENGINE_FRAME;
+    else if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "profile") == 0)
+        e = ENGINE_PROFILE;
+    else if (name != Py_None) {
+        PyErr_Format(PyExc_ValueError, "engine is \"frame\", \"profile\" or None, not %R", name);
+        return NULL;
+    }
+    if (e != ENGINE_OFF && ready() < 0) return NULL;
+    atomic_store(&engine, e);
     Py_RETURN_NONE;
 }
 
-static PyObject *tr_is_active(PyObject *module, PyObject *unused)
+static PyObject *tr_engine(PyObject *module, PyObject *unused)
 {
-    return PyBool_FromLong(atomic_load(&active));
+    switch (atomic_load(&engine)) {
+    case ENGINE_FRAME:
+        return PyUnicode_FromString("frame");
+    case ENGINE_PROFILE:
+        return PyUnicode_FromString("profile");
+    default:
+        Py_RETURN_NONE;
+    }
+}
+
+static PyObject *tr_frame_available(PyObject *module, PyObject *unused)
+{
+    return PyBool_FromLong(FRAME_ENGINE);
 }
 
 static int ours(PyThreadState *ts)
@@ -681,9 +948,18 @@ PyMethodDef sst_trace_methods[] = {
      "_trace_watch(rows): adds (sink, kind, module, attribute) rows to the watched functions; returns their count."},
     {"_trace_resolve", (PyCFunction)tr_resolve, METH_NOARGS,
      "_trace_resolve() -> [(sink, module, attribute, qualname or None)]: resolves every row now."},
-    {"_trace_set_active", (PyCFunction)tr_set_active, METH_O,
-     "_trace_set_active(flag): the flag every traced thread checks at each event."},
-    {"_trace_is_active", (PyCFunction)tr_is_active, METH_NOARGS, "The tracer's flag."},
+    {"_trace_set_engine", (PyCFunction)tr_set_engine, METH_O,
+     "_trace_set_engine('frame' | 'profile' | None): the engine flag every traced thread checks at each call."},
+    {"_trace_engine", (PyCFunction)tr_engine, METH_NOARGS, "The engine running: 'frame', 'profile' or None."},
+    {"_trace_frame_available", (PyCFunction)tr_frame_available, METH_NOARGS,
+     "True when the frame engine is built for this interpreter (CPython 3.11)."},
+    {"_trace_frame_start", (PyCFunction)tr_frame_start, METH_O,
+     "_trace_frame_start(probe) -> (status, other function or None): the frame engine on, its function in the "
+     "interpreter's chain."},
+    {"_trace_frame_stop", (PyCFunction)tr_frame_stop, METH_O,
+     "_trace_frame_stop(probe) -> ('restored' | 'kept' | 'absent', function above it or None)."},
+    {"_trace_frame_state", (PyCFunction)tr_frame_state, METH_O,
+     "_trace_frame_state(probe) -> ('tracer' | 'below' | 'other' | 'none', the interpreter's function or None)."},
     {"_trace_install", (PyCFunction)tr_install, METH_O,
      "_trace_install(force) -> 'installed', 'already', 'replaced' or 'other': the profile function on this thread."},
     {"_trace_uninstall", (PyCFunction)tr_uninstall, METH_NOARGS,

@@ -178,6 +178,6 @@ def __getattr__(name: str) -> Any:
 
 
 # SST_TRACE=1: the C call tracer from the start (sst_runtime.trace, docs/tracer.md).
-if os.environ.get("SST_TRACE", "").lower() in ("1", "true", "yes", "on"):
+if os.environ.get("SST_TRACE", "").lower() in ("1", "true", "yes", "on", "frame", "profile"):
     from .trace import start as _start_tracer
     _start_tracer()

@@ -4,36 +4,51 @@ that the static rewrite did not wrap.
 ``sst-rewrite`` wraps the sink calls it can resolve (``requests.post(...)``).
 It cannot see ``getattr(requests, method)(...)``, a sink handed over as a
 callback, ``asyncio.to_thread(send, phone)``, or code that was never
-rewritten. The tracer is a C profile function (call events only) that watches
-the library functions behind the catalogue's sinks (``WATCHED`` below); on a
-call of one of them it inspects the arguments as ``__sst__.external`` does and
-records an event with ``"detection": "tracer"`` at the code that called into
-the library. A call made inside a statically wrapped sink is left to the
-wrapper (one event, not two).
+rewritten. The tracer watches the library functions behind the catalogue's
+sinks (``WATCHED`` below); on a call of one of them it inspects the arguments
+as ``__sst__.external`` does and records an event with
+``"detection": "tracer"`` at the code that called into the library. A call
+made inside a statically wrapped sink is left to the wrapper (one event, not
+two).
+
+Two engines deliver the calls. The default, ``"frame"``, is a PEP 523
+frame-evaluation function (CPython 3.11): one for the whole interpreter, so
+every thread is traced, those already running included. ``"profile"`` is a C
+profile function per thread (this thread and threads started afterwards);
+it costs more, because CPython 3.11 runs every instruction through its
+tracing path while a profile function is installed.
 
     from sst_runtime import trace
-    trace.start()            # this thread and threads started from now on
+    trace.start()                     # the frame engine, every thread
     ...
     trace.stop()
 
     with trace.tracing():
         ...
 
-``SST_TRACE=1`` in the environment starts it when ``sst_runtime`` is imported.
-The tracer needs the C extension; with the pure-Python fallback ``start()``
-says so on stderr and returns False. docs/tracer.md has the details.
+    trace.start(engine="profile")     # the profile engine
+
+``SST_TRACE=1`` in the environment starts it when ``sst_runtime`` is imported
+(``SST_TRACE=profile``: with the profile engine). The tracer needs the C
+extension; with the pure-Python fallback ``start()`` says so on stderr and
+returns False. docs/tracer.md has the details.
 """
 from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import sys
 import threading
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 import sst_runtime as _rt
 
-__all__ = ["WATCHED", "Watched", "start", "stop", "is_tracing", "tracing", "watch", "watched", "stats"]
+__all__ = ["WATCHED", "ENGINES", "Watched", "start", "stop", "is_tracing", "engine", "tracing", "watch", "watched",
+           "stats"]
+
+# The engines start() knows; the first is the default.
+ENGINES: Tuple[str, ...] = ("frame", "profile")
 
 # The functions the tracer watches: (catalogue path of the sink, module, the
 # function's attribute path in that module). The catalogue path names the
@@ -90,7 +105,7 @@ class Watched(NamedTuple):
 _impl: Any = _rt._impl
 _AVAILABLE = getattr(_impl, "IMPLEMENTATION", None) == "c"
 _loaded = False
-_said_unavailable = False
+_said: Set[str] = set()
 _stop_at_exit = False
 
 
@@ -99,14 +114,22 @@ def _say(message: str) -> None:
     sys.stderr.flush()
 
 
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        _say(message)
+
+
 def _unavailable() -> bool:
-    global _said_unavailable
     if _AVAILABLE:
         return False
-    if not _said_unavailable:
-        _said_unavailable = True
-        _say("the tracer needs the C extension (this is the pure-Python runtime); not started")
+    _say_once("the tracer needs the C extension (this is the pure-Python runtime); not started")
     return True
+
+
+def _probe() -> None:
+    """Sent through the interpreter's frame evaluation to learn whether the
+    tracer's function is still in it (under another tool's); does nothing."""
 
 
 def _row(sink: str, module: str, attribute: str) -> Tuple[str, str, str, str]:
@@ -127,26 +150,28 @@ def _describe(profile: Any) -> str:
     return "a C profile function" if profile is None else repr(profile)
 
 
-def start(*, force: bool = False) -> bool:
-    """Starts the tracer on this thread and on threads started from now on.
+def _default_engine() -> str:
+    """SST_TRACE=profile chooses the profile engine, anything else the frame
+    engine, which needs CPython 3.11 (elsewhere: the profile engine, said once)."""
+    if os.environ.get("SST_TRACE", "").strip().lower() == "profile":
+        return "profile"
+    return "frame"
 
-    Threads already running (other than this one) are not traced: CPython 3.11
-    installs a profile function per thread. If this thread, or threading's hook
-    for new threads, already has another profile function (a profiler, a
-    debugger), it is kept and that is said on stderr; ``force=True`` replaces
-    it (also said). Returns True when this thread is traced. Never raises for
-    a missing C extension: says so once and returns False.
-    """
-    global _stop_at_exit
-    if _unavailable():
-        return False
-    _load()
-    if not _stop_at_exit:
-        # Nothing is traced while the interpreter shuts down.
-        atexit.register(stop)
-        _stop_at_exit = True
+
+def _start_frame() -> bool:
+    status, other = _impl._trace_frame_start(_probe)
+    if status == "chained":
+        _say_once(f"another frame-evaluation function ({other}) is installed; it is kept: the tracer runs "
+                  "first and hands every frame on to it")
+    elif status == "below":
+        _say_once(f"the tracer's frame-evaluation function is still in the chain, under {other} (installed after "
+                  "it); it traces from there")
+    return True
+
+
+def _start_profile(force: bool) -> bool:
     _, current = _impl._trace_profile_state()
-    _impl._trace_set_active(True)
+    _impl._trace_set_engine("profile")
     installed = _impl._trace_install(force)
     here = threading.current_thread().name
     if installed == "other":
@@ -167,16 +192,68 @@ def start(*, force: bool = False) -> bool:
     return installed != "other"
 
 
-def stop() -> None:
-    """Stops the tracer everywhere.
+def start(*, engine: Optional[str] = None, force: bool = False) -> bool:
+    """Starts the tracer.
 
-    This thread's profile function and threading's hook are removed at once;
-    every other traced thread removes its own at its next event (a flag each
-    thread checks). Another tool's profile function is left alone.
+    engine: ``"frame"`` (the default; ``SST_TRACE=profile`` makes
+    ``"profile"`` the default) traces every thread of the interpreter, those
+    already running included, through a PEP 523 frame-evaluation function.
+    Another tool's frame-evaluation function is kept: the tracer runs first
+    and hands every frame on to it (said once on stderr). It needs CPython
+    3.11; elsewhere the profile engine is used (said once).
+
+    ``"profile"`` installs a C profile function on this thread and, through
+    threading's hook, on threads started from now on; threads already
+    running are not traced. If this thread, or threading's hook, already has
+    another profile function (a profiler, a debugger), it is kept and that is
+    said on stderr; ``force=True`` replaces it (also said). ``force`` concerns
+    this engine only.
+
+    Without ``engine`` while the tracer runs, the running engine is kept; a
+    different engine stops the running one first. Returns True when this
+    thread is traced. Raises ValueError for an unknown engine; never raises
+    for a missing C extension: says so once and returns False.
+    """
+    global _stop_at_exit
+    if engine is not None and engine not in ENGINES:
+        raise ValueError(f"sst_runtime.trace: engine is one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
+    if _unavailable():
+        return False
+    running = _impl._trace_engine()
+    chosen = engine or running or _default_engine()
+    if chosen == "frame" and not _impl._trace_frame_available():
+        _say_once(f"the frame engine needs CPython 3.11 (this is {sys.implementation.name} "
+                  f"{sys.version.split()[0]}); using the profile engine")
+        chosen = "profile"
+    _load()
+    if not _stop_at_exit:
+        # Nothing is traced while the interpreter shuts down.
+        atexit.register(stop)
+        _stop_at_exit = True
+    if running is not None and running != chosen:
+        stop()
+    return _start_frame() if chosen == "frame" else _start_profile(force)
+
+
+def stop() -> None:
+    """Stops the tracer everywhere, whichever engine runs.
+
+    The frame engine's function leaves the interpreter at once and the
+    function it found there is put back; if another tool installed its own
+    function after the tracer's (and hands frames on to it), the tracer's
+    stays in that chain, handing every frame on untouched (said once on
+    stderr). The profile engine's function is removed from this thread and
+    threading's hook at once; every other traced thread removes its own at
+    its next event (a flag each thread checks). Another tool's profile
+    function is left alone.
     """
     if not _AVAILABLE:
         return
-    _impl._trace_set_active(False)
+    _impl._trace_set_engine(None)
+    status, above = _impl._trace_frame_stop(_probe)
+    if status == "kept":
+        _say_once(f"another frame-evaluation function ({above}) was installed after the tracer's and hands frames on "
+                  "to it; the tracer's stays in that chain and hands every frame on untouched")
     _impl._trace_uninstall()
     if threading.getprofile() is _impl._trace_object():
         threading.setprofile(None)
@@ -184,15 +261,20 @@ def stop() -> None:
 
 def is_tracing() -> bool:
     """True between start() and stop()."""
-    return _AVAILABLE and _impl._trace_is_active()
+    return _AVAILABLE and _impl._trace_engine() is not None
+
+
+def engine() -> Optional[str]:
+    """The engine running, ``"frame"`` or ``"profile"``; None when stopped."""
+    return _impl._trace_engine() if _AVAILABLE else None
 
 
 @contextlib.contextmanager
-def tracing(*, force: bool = False) -> Iterator[None]:
-    """``with tracing():`` traces the block (and threads started in it); the
-    tracer stays on afterwards if it was on before."""
+def tracing(*, engine: Optional[str] = None, force: bool = False) -> Iterator[None]:
+    """``with tracing():`` traces the block (start()'s arguments); the tracer
+    stays on afterwards if it was on before."""
     was = is_tracing()
-    start(force=force)
+    start(engine=engine, force=force)
     try:
         yield
     finally:

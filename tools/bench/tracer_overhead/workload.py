@@ -190,12 +190,13 @@ def configure(name: str, reference_dir: str) -> Callable[[], None]:
     """Starts configuration NAME on this thread; returns its stop."""
     if name == "plain":
         return lambda: None
-    if name == "c-tracer":
+    if name in ("c-frame", "c-profile"):
         import sst_runtime.trace as trace
-        if not trace.start():
-            raise SystemExit("the C tracer did not start")
-        if sys.getprofile() is None:
-            raise SystemExit("the C tracer is not this thread's profile function")
+        engine = name[2:]
+        if not trace.start(engine=engine) or trace.engine() != engine:
+            raise SystemExit(f"the C tracer did not start with the {engine} engine")
+        if (sys.getprofile() is None) != (engine == "frame"):
+            raise SystemExit(f"the {engine} engine: unexpected profile function {sys.getprofile()!r}")
         return trace.stop
     if name in ("py-setprofile", "py-settrace"):
         sys.path.insert(0, HERE)

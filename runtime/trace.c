@@ -540,8 +540,9 @@ static frame_chain F;
 static PyObject *frame_eval(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag);
 
 /* Everything frame_eval does not hand on at once: the probe, a stopped
- * tracer, and the frames of code without a "not watched" verdict. */
-static PyObject *frame_slow(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag, void *v)
+ * tracer, and the frames of code without a "not watched" verdict. Kept out
+ * of line, so that frame_eval stays a lookup and a tail call. */
+__attribute__((noinline)) static PyObject *frame_slow(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag, void *v)
 {
     _PyFrameEvalFunction next = F.next;
     PyCodeObject *code = frame->f_code;

@@ -105,9 +105,10 @@ static PyObject *set_audit_log(PyObject *arg)
 static int add_catalog(PyObject *arg)
 {
     PyObject *bytes = NULL;
-    if (!PyUnicode_FSConverter(arg, &bytes)) return -1;
+    sst_catalog *catalog = sst_rt_catalog();
+    if (!catalog || !PyUnicode_FSConverter(arg, &bytes)) return -1;
     sst_error err = {0};
-    int rc = sst_catalog_add_file(sst_rt.catalog, PyBytes_AS_STRING(bytes), &err);
+    int rc = sst_catalog_add_file(catalog, PyBytes_AS_STRING(bytes), &err);
     Py_DECREF(bytes);
     if (rc != 0) {
         if (err.line) PyErr_Format(PyExc_ValueError, "%s:%u: %s", err.path, err.line, err.message);

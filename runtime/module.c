@@ -46,6 +46,25 @@ int sst_failure(const char *where)
     return 0;
 }
 
+sst_catalog *sst_rt_catalog(void)
+{
+    static sst_error failed;   /* why the built-in catalogue cannot load (not for want of memory) */
+    if (sst_rt.catalog) return sst_rt.catalog;
+    if (!failed.message[0]) {
+        sst_error err = {0};
+        if (sst_catalog_load_builtin(&sst_rt.catalog, &err) == 0) return sst_rt.catalog;
+        sst_rt.catalog = NULL;
+        if (err.code == SST_ENOMEM) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        failed = err;
+    }
+    PyErr_Format(PyExc_RuntimeError, "sst_runtime: the built-in catalogue does not load: %s:%u: %s", failed.path,
+                 failed.line, failed.message);
+    return NULL;
+}
+
 static void at_fork_child(void)
 {
     /* The parent writes its own waiting lines; the child must not again. */
@@ -92,7 +111,9 @@ static PyObject *rt_catalog_lookup(PyObject *module, PyObject *path)
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "catalog_lookup() takes a str");
         return NULL;
     }
-    const sst_entry *e = sst_catalog_lookup(sst_rt.catalog, p);
+    sst_catalog *catalog = sst_rt_catalog();
+    if (!catalog) return NULL;
+    const sst_entry *e = sst_catalog_lookup(catalog, p);
     if (!e) Py_RETURN_NONE;
     return Py_BuildValue("{s:s,s:z,s:z,s:N}", "kind", sst_kind_name(e->kind), "service", e->service, "host", e->host,
                          "categories", sst_categories_tuple(e->categories));
@@ -129,11 +150,6 @@ static int init_state(void)
         intern(&sst_rt.s__host, "_host") || intern(&sst_rt.s__client, "_client") ||
         intern(&sst_rt.s_self, "__self__") || intern(&sst_rt.s_url, "url") || intern(&sst_rt.s_scheme, "://"))
         return -1;
-    if (sst_catalog_load_builtin(&sst_rt.catalog, &err) != 0) {
-        PyErr_Format(PyExc_ImportError, "sst_runtime: the built-in catalogue does not load: %s:%u: %s", err.path,
-                     err.line, err.message);
-        return -1;
-    }
     sst_detector *det = NULL;
     if (sst_detector_new(&det, &err) != 0) {
         PyErr_Format(PyExc_ImportError, "sst_runtime: the detectors do not build: %s", err.message);

@@ -135,21 +135,38 @@ static void names_clear(void)
     }
 }
 
+/* The catalogue's entry for PATH, or NULL (none, or no catalogue: counted as
+ * a failure, the site then stands for an unknown service). */
+static const sst_entry *site_entry_of(const char *path)
+{
+    sst_catalog *catalog = sst_rt_catalog();
+    if (!catalog) {
+        sst_failure("catalogue");
+        return NULL;
+    }
+    return sst_catalog_lookup(catalog, path);
+}
+
 uint32_t sst_classify_name(PyObject *name)
 {
     Py_ssize_t len;
     const char *s;
-    if (!sst_rt.catalog || !PyUnicode_Check(name)) return 0;
+    if (!PyUnicode_Check(name)) return 0;
+    sst_catalog *catalog = sst_rt_catalog();
+    if (!catalog) {
+        sst_failure("catalogue");
+        return 0;
+    }
     s = PyUnicode_AsUTF8AndSize(name, &len);
     if (!s) {
         PyErr_Clear();
         return 0;
     }
-    if (len > NAME_CACHE_LEN) return sst_catalog_classify_name(sst_rt.catalog, s, (size_t)len);
+    if (len > NAME_CACHE_LEN) return sst_catalog_classify_name(catalog, s, (size_t)len);
     name_entry *e = NULL;
     HASH_FIND(hh, names, s, (size_t)len, e);
     if (e) return e->cats;
-    uint32_t cats = sst_catalog_classify_name(sst_rt.catalog, s, (size_t)len);
+    uint32_t cats = sst_catalog_classify_name(catalog, s, (size_t)len);
     if (HASH_COUNT(names) >= NAMES_MAX) names_clear();
     if ((e = malloc(sizeof *e + (size_t)len + 1))) {
         e->cats = cats;
@@ -172,7 +189,7 @@ const sst_sink_site *sst_site_sink(PyObject *id)
         return NULL;
     }
     if (!(e = entry_new(id, NULL, SITE_SINK))) return NULL;
-    const sst_entry *entry = sst_rt.catalog ? sst_catalog_lookup(sst_rt.catalog, path) : NULL;
+    const sst_entry *entry = site_entry_of(path);
     if (entry) {
         e->u.sink.service = str_or_null(entry->service);
         e->u.sink.host = str_or_null(entry->host);
@@ -198,7 +215,7 @@ const sst_source_site *sst_site_source(PyObject *site)
     const char *cpath = PyUnicode_AsUTF8(path);
     if (!cpath) return NULL;
     if (!(e = entry_new(site, NULL, SITE_SOURCE))) return NULL;
-    const sst_entry *entry = sst_rt.catalog ? sst_catalog_lookup(sst_rt.catalog, cpath) : NULL;
+    const sst_entry *entry = site_entry_of(cpath);
     e->u.source.path = path;
     Py_INCREF(path);
     if (key != Py_None) {

@@ -15,7 +15,7 @@
 typedef struct SstContext SstContext;
 
 typedef struct sst_state {
-    sst_catalog *catalog;
+    sst_catalog *catalog;        /* NULL until sst_rt_catalog() builds it */
     PyObject *contextvar;        /* ContextVar holding the open SstContext */
     SstContext *default_ctx;     /* used when no context is open (scripts) */
     Py_ssize_t tagged_total;     /* tagged values over all contexts; 0: fast path */
@@ -53,5 +53,10 @@ extern SST_TLS int sst_busy;
  * the first one reported on stderr. Returns 0, or -1 when the exception is
  * not an Exception (KeyboardInterrupt, SystemExit) and must propagate. */
 int sst_failure(const char *where);
+
+/* The catalogue: the built-in entries are parsed at its first use, not when
+ * the extension is imported (most imports, a warm import-hook cache for one,
+ * never need it). NULL with an exception set when it does not load. */
+sst_catalog *sst_rt_catalog(void);
 
 #endif

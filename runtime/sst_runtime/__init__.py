@@ -17,13 +17,11 @@ previews), ``SST_MAX_TAGS`` (tagged values kept per context), ``SST_CATALOG``
 (catalogue files added to the built-in one, separated by ``os.pathsep``),
 ``SST_TRACE=1`` (start the C call tracer at import, docs/tracer.md).
 """
-from __future__ import annotations
-
 import atexit
 import os
 import sys
-# Annotations stay strings (from __future__ import annotations): typing is not
-# imported, which keeps "import sst_runtime" cheap in every instrumented module.
+# Annotations are strings: neither typing nor __future__ is imported, which
+# keeps "import sst_runtime" cheap in every instrumented module.
 
 __all__ = [
     "ABI", "SCHEMA", "IMPLEMENTATION",
@@ -36,7 +34,7 @@ __all__ = [
 ]
 
 
-def _load() -> Any:
+def _load() -> "Any":
     choice = os.environ.get("SST_RUNTIME", "")
     if choice == "python":
         from . import _fallback
@@ -90,13 +88,13 @@ check_and_tag = _impl.check_and_tag
 track_external_call = _impl.track_external_call
 track_data_operation = _impl.track_data_operation
 
-_UNSET: Any = object()
+_UNSET: "Any" = object()
 
 
-def configure(*, audit_log: Any = _UNSET, values: Any = _UNSET,
-              callback: Any = _UNSET, memory: Any = _UNSET,
-              max_tags: Any = _UNSET, patterns: Any = _UNSET,
-              detectors: Any = _UNSET, catalog: Any = _UNSET) -> None:
+def configure(*, audit_log: "Any" = _UNSET, values: "Any" = _UNSET,
+              callback: "Any" = _UNSET, memory: "Any" = _UNSET,
+              max_tags: "Any" = _UNSET, patterns: "Any" = _UNSET,
+              detectors: "Any" = _UNSET, catalog: "Any" = _UNSET) -> None:
     """Changes what is given, keeps the rest.
 
     audit_log: path of the JSON Lines audit log, ``"stderr"``, or None or
@@ -115,7 +113,7 @@ def configure(*, audit_log: Any = _UNSET, values: Any = _UNSET,
     _impl.configure(**given)
 
 
-def tags_of(obj: Any) -> Optional[Any]:
+def tags_of(obj: "Any") -> "Optional[Any]":
     """The Tags of OBJ in the current context, or None."""
     return _impl.tags_of(obj)
 
@@ -131,7 +129,7 @@ def clear_events() -> None:
     _impl.clear_memory()
 
 
-def _configure_from_environment(env: Mapping[str, str]) -> None:
+def _configure_from_environment(env: "Mapping[str, str]") -> None:
     for path in (p for p in env.get("SST_CATALOG", "").split(os.pathsep) if p):
         configure(catalog=path)
     log = env.get("SST_AUDIT_LOG", "")
@@ -167,13 +165,16 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    import importlib
+def __getattr__(name: str) -> "Any":
+    # __import__, not importlib.import_module: the importlib package is not
+    # otherwise loaded at start-up, and importing it costs more than the rest.
     if name == "trace":
-        return importlib.import_module(f"{__name__}.trace")
+        __import__(f"{__name__}.trace")
+        return sys.modules[f"{__name__}.trace"]
     if name in _LAZY:
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        __import__(f"{__name__}.{module}")
+        return getattr(sys.modules[f"{__name__}.{module}"], attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

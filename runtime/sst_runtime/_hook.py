@@ -10,22 +10,20 @@ was made from; it is written to a temporary file and renamed into place, and
 silently not written where the directory is read-only or
 ``sys.dont_write_bytecode`` is set. docs/import-hook.md is the user's guide.
 """
-from __future__ import annotations
-
 import _thread
 import _imp
-import importlib.machinery
-# importlib.util would import contextlib and more on every start-up; the
-# three things used here come from the bootstrap modules already loaded.
-from importlib._bootstrap_external import MAGIC_NUMBER as _MAGIC_NUMBER
-from importlib._bootstrap_external import _RAW_MAGIC_NUMBER, cache_from_source
+import _io
+# The import system's own module, loaded at every start-up: importing the
+# importlib package (and its warnings), importlib.util (contextlib and more)
+# or types would cost more than everything else the hook does with a warm
+# cache. PathFinder, SourceFileLoader and cache_from_source are the very
+# objects importlib.machinery and importlib.util hand out.
+import _frozen_importlib_external as _bootstrap_external
 import marshal
 import os
-import site
 import sys
-from types import CodeType
-# Annotations stay strings (from __future__ import annotations); typing is
-# imported by type checkers only, not at every start-up.
+# Annotations are strings: typing is imported by type checkers only, and
+# __future__ is not imported at every start-up either.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -36,21 +34,30 @@ if TYPE_CHECKING:
 __all__ = ["install_import_hook", "uninstall_import_hook", "RewritingFinder"]
 
 
+_PathFinder = _bootstrap_external.PathFinder
+_SourceFileLoader = _bootstrap_external.SourceFileLoader
+_cache_from_source = _bootstrap_external.cache_from_source
+_RAW_MAGIC_NUMBER = _bootstrap_external._RAW_MAGIC_NUMBER
+
+
 def _source_hash(data: bytes) -> bytes:
     """What importlib.util.source_hash gives: the hash of hash-based pycs."""
     return _imp.source_hash(_RAW_MAGIC_NUMBER, data)
 
+
+CodeType = type(_source_hash.__code__)
+
 PROFILES = ("minimal", "standard", "full")
 DONT_REWRITE = "SST_DONT_REWRITE"
-_MAGIC = _MAGIC_NUMBER
+_MAGIC = _bootstrap_external.MAGIC_NUMBER
 _HEADER_SIZE = len(_MAGIC) + 8 + 8
 
 # The one installed finder (install_import_hook replaces it).
-_installed: Optional["RewritingFinder"] = None
+_installed: 'Optional["RewritingFinder"]' = None
 _install_lock = _thread.allocate_lock()
 
 
-def _extension() -> Any:
+def _extension() -> "Any":
     """sst_runtime._sst, which holds the rewriter core; ImportError if absent."""
     try:
         from . import _sst
@@ -61,7 +68,7 @@ def _extension() -> Any:
     return _sst
 
 
-def _pattern_list(value: Patterns, what: str) -> List[str]:
+def _pattern_list(value: "Patterns", what: str) -> "List[str]":
     if value is None:
         return []
     items = [value] if isinstance(value, str) else list(value)
@@ -71,7 +78,7 @@ def _pattern_list(value: Patterns, what: str) -> List[str]:
     return items
 
 
-def _name_matcher(patterns: Sequence[str]) -> Any:
+def _name_matcher(patterns: "Sequence[str]") -> "Any":
     """A function telling whether a dotted module name matches one of
     PATTERNS (fnmatch globs on the whole name) or lies inside a package that
     does: "app" matches "app" and "app.views"."""
@@ -89,14 +96,15 @@ def _name_matcher(patterns: Sequence[str]) -> Any:
     return lambda name: regex.match(name) is not None
 
 
-def _literal_prefixes(patterns: Sequence[str]) -> Tuple[str, ...]:
+def _literal_prefixes(patterns: "Sequence[str]") -> "Tuple[str, ...]":
     """The patterns without a wildcard: the modules and packages named outright."""
     return tuple(p for p in patterns if not any(c in p for c in "*?["))
 
 
-def _protected_roots() -> Tuple[str, ...]:
+def _protected_roots() -> "Tuple[str, ...]":
     """Directories whose modules are never rewritten unless named: the
     standard library, every site-packages directory, and this package."""
+    import site     # loaded at start-up, unless python -S
     roots = {os.path.dirname(os.__file__)}
     try:
         roots.update(site.getsitepackages())
@@ -129,7 +137,7 @@ def _is_docstring_opt_out(source: bytes) -> bool:
 # a traceback), so they are mapped back onto the original line: a column
 # inside injected text goes to where that text was inserted.
 
-def _read_varint(table: bytes, i: int) -> Tuple[int, int]:
+def _read_varint(table: bytes, i: int) -> "Tuple[int, int]":
     b = table[i]
     i += 1
     value = b & 63
@@ -142,7 +150,7 @@ def _read_varint(table: bytes, i: int) -> Tuple[int, int]:
     return value, i
 
 
-def _read_svarint(table: bytes, i: int) -> Tuple[int, int]:
+def _read_svarint(table: bytes, i: int) -> "Tuple[int, int]":
     v, i = _read_varint(table, i)
     return (-(v >> 1) if v & 1 else v >> 1), i
 
@@ -163,10 +171,10 @@ class _ColumnMap:
     original line, from the insertions of one rewrite. Columns are those of
     code objects: UTF-8 bytes of the decoded line."""
 
-    def __init__(self, source: bytes, output: bytes, insertions: Sequence[Tuple[int, int]],
+    def __init__(self, source: bytes, output: bytes, insertions: "Sequence[Tuple[int, int]]",
                  encoding: str) -> None:
         import re
-        self.by_line: Dict[int, List[Tuple[int, int]]] = {}
+        self.by_line: "Dict[int, List[Tuple[int, int]]]" = {}
         line_starts = [0]
         for m in re.finditer(rb"\r\n|\r|\n", source):
             line_starts.append(m.end())
@@ -197,7 +205,7 @@ class _ColumnMap:
         return column - shift
 
 
-def _remap_table(table: bytes, first_line: int, cmap: _ColumnMap) -> bytes:
+def _remap_table(table: bytes, first_line: int, cmap: "_ColumnMap") -> bytes:
     """The location table of a 3.11+ code object with each column range
     mapped back onto the original source (Objects/locations.md of CPython)."""
     out = bytearray()
@@ -261,7 +269,7 @@ def _write_entry(out: bytearray, size: int, delta: int, end_delta: int, col: int
     _write_varint(out, end_col + 1)
 
 
-def _remap_columns(code: CodeType, cmap: _ColumnMap) -> CodeType:
+def _remap_columns(code: "CodeType", cmap: "_ColumnMap") -> "CodeType":
     consts = tuple(_remap_columns(c, cmap) if isinstance(c, CodeType) else c for c in code.co_consts)
     table = _remap_table(code.co_linetable, code.co_firstlineno, cmap)
     return code.replace(co_consts=consts, co_linetable=table)
@@ -277,8 +285,8 @@ class RewritingFinder:
     rewritten code, and leaves every other import to the next finder.
     """
 
-    def __init__(self, include: Patterns = None, exclude: Patterns = None, profile: str = "standard",
-                 catalog: CatalogFiles = None) -> None:
+    def __init__(self, include: "Patterns" = None, exclude: "Patterns" = None, profile: str = "standard",
+                 catalog: "CatalogFiles" = None) -> None:
         if profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
         ext = _extension()
@@ -286,7 +294,7 @@ class RewritingFinder:
         self.exclude = _pattern_list(exclude, "exclude")
         self.profile = profile
         if catalog is None:
-            files: List[str] = []
+            files: "List[str]" = []
         elif isinstance(catalog, (str, os.PathLike)):
             files = [os.fspath(catalog)]
         else:
@@ -300,9 +308,9 @@ class RewritingFinder:
         self._excluded = _name_matcher(self.exclude)
         self._asked = _literal_prefixes(self.include)
         self._roots = _protected_roots()
-        self._protected: Dict[str, bool] = {}
+        self._protected: "Dict[str, bool]" = {}
         self._stdlib = frozenset(getattr(sys, "stdlib_module_names", ()))
-        self._local = _thread._local()
+        self._busy: "set" = set()   # idents of the threads inside the hook's own work
         self._lock = _thread.allocate_lock()
         self._warned: set = set()
         self._stats = {"rewrites": 0, "cache_hits": 0, "cache_writes": 0, "opted_out": 0, "failures": 0}
@@ -313,7 +321,7 @@ class RewritingFinder:
 
     # -- identity of what the cache holds
 
-    def _identity(self, ext: Any) -> Tuple[str, bytes]:
+    def _identity(self, ext: "Any") -> "Tuple[str, bytes]":
         """The configuration hash (in the cache file name) and the header
         fingerprint: the configuration plus the identity of the extension
         binary, so that a rebuilt rewriter never reuses an old entry."""
@@ -336,7 +344,7 @@ class RewritingFinder:
         with self._lock:
             self._stats[key] += 1
 
-    def stats(self) -> Dict[str, int]:
+    def stats(self) -> "Dict[str, int]":
         """Counters since installation: ``rewrites`` (modules the rewriter
         core was run on), ``cache_hits`` (modules loaded from the cache),
         ``cache_writes``, ``opted_out`` (SST_DONT_REWRITE), ``failures``
@@ -374,7 +382,7 @@ class RewritingFinder:
             return 2
         return 0 if fullname.partition(".")[0] in self._stdlib else 1
 
-    def wants(self, fullname: str, origin: Optional[str] = None) -> bool:
+    def wants(self, fullname: str, origin: "Optional[str]" = None) -> bool:
         """Whether FULLNAME (found at ORIGIN, if known) is to be rewritten:
         not sst_runtime, not excluded, included (every module when include
         is empty), and not in the standard library or a site-packages
@@ -384,9 +392,9 @@ class RewritingFinder:
             return verdict != 0
         return not self._is_protected(os.path.dirname(origin))
 
-    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None, target: Any = None) -> Any:
-        local = self._local
-        if getattr(local, "busy", False):
+    def find_spec(self, fullname: str, path: "Optional[Sequence[str]]" = None, target: "Any" = None) -> "Any":
+        busy = self._busy
+        if busy and _thread.get_ident() in busy:
             return None     # an import made by the hook itself
         verdict = self._by_name(fullname)
         if not verdict:
@@ -401,16 +409,17 @@ class RewritingFinder:
                     return None
             except TypeError:
                 pass
-        local.busy = True
+        ident = _thread.get_ident()
+        busy.add(ident)
         try:
-            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+            spec = _PathFinder.find_spec(fullname, path, target)
         finally:
-            local.busy = False
-        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader or not spec.origin:
+            busy.discard(ident)
+        if spec is None or type(spec.loader) is not _SourceFileLoader or not spec.origin:
             return None
         if verdict == 1 and self._is_protected(os.path.dirname(spec.origin)):
             return None
-        spec.loader = RewritingLoader(fullname, spec.origin, self)
+        spec.loader = RewritingLoader(fullname, spec.origin, self, spec.submodule_search_locations is not None)
         return spec
 
     def invalidate_caches(self) -> None:
@@ -425,13 +434,13 @@ class RewritingFinder:
             head, sep, tail = source_path.rpartition(os.sep)
             stem = tail.rpartition(".")[0] or tail
             return f"{head}{sep}__pycache__{os.sep}{stem}.{self._tag}{self.cache_suffix}"
-        plain = cache_from_source(source_path)
+        plain = _cache_from_source(source_path)
         return plain[:-len(".pyc")] + self.cache_suffix
 
-    def _read_cache(self, cache: str, source_hash: bytes) -> Optional[CodeType]:
+    def _read_cache(self, cache: str, source_hash: bytes) -> "Optional[CodeType]":
         try:
-            with open(cache, "rb") as f:
-                data = f.read()
+            with _io.FileIO(cache, "r") as f:
+                data = f.readall()
         except OSError:
             return None
         if (len(data) <= _HEADER_SIZE or data[:4] != _MAGIC or data[4:12] != self._fingerprint
@@ -443,7 +452,7 @@ class RewritingFinder:
             return None
         return code if isinstance(code, CodeType) else None
 
-    def _write_cache(self, cache: str, source_path: str, source_hash: bytes, code: CodeType) -> None:
+    def _write_cache(self, cache: str, source_path: str, source_hash: bytes, code: "CodeType") -> None:
         if sys.dont_write_bytecode:
             return
         data = _MAGIC + self._fingerprint + source_hash + marshal.dumps(code)
@@ -472,7 +481,7 @@ class RewritingFinder:
             self._warned.add(path)
             sys.stderr.write(f"sst_runtime: import hook: {message}; imported unchanged\n")
 
-    def rewrite(self, source: bytes, path: str, module: str, is_package: bool = False) -> Tuple[str, bytes]:
+    def rewrite(self, source: bytes, path: str, module: str, is_package: bool = False) -> "Tuple[str, bytes]":
         """(status, bytes): what the hook compiles for the module MODULE whose
         file PATH holds SOURCE. status is the rewriter's ("instrumented",
         "unchanged", "already", "unparseable") or "opted-out"
@@ -483,7 +492,7 @@ class RewritingFinder:
             return "opted-out", source
         return self._ext.rewrite_source(self.catalog(), source, path, module, is_package, self.profile)[:2]
 
-    def catalog(self) -> Any:
+    def catalog(self) -> "Any":
         """The rewriter's catalogue handle: the built-in one and the hook's files."""
         if self._catalog is None:
             with self._lock:
@@ -491,7 +500,7 @@ class RewritingFinder:
                     self._catalog = self._ext.rewriter_catalog(self.catalog_files)
         return self._catalog
 
-    def _compile(self, source: bytes, path: str, module: str, is_package: bool) -> Tuple[CodeType, bool]:
+    def _compile(self, source: bytes, path: str, module: str, is_package: bool) -> "Tuple[CodeType, bool]":
         """The code object of SOURCE rewritten (or original, when the module
         opts out or cannot be rewritten), and whether it may be cached: a
         failed rewrite is not, so that it is reported on every run."""
@@ -528,43 +537,46 @@ class RewritingFinder:
                 pass    # an unknown table layout: the columns stay as compiled
         return code, True
 
-    def code_for(self, source: bytes, path: str, module: str, is_package: bool = False) -> CodeType:
+    def code_for(self, source: bytes, path: str, module: str, is_package: bool = False) -> "CodeType":
         """The code to run for the module MODULE whose file PATH holds
         SOURCE: from the cache when it is valid, else rewritten (and cached)."""
-        local = self._local
-        busy = getattr(local, "busy", False)
-        local.busy = True
+        source_hash = _source_hash(source)
+        cache = self.cache_path(path)
+        code = self._read_cache(cache, source_hash)
+        if code is not None:
+            self._count("cache_hits")
+            return code
+        # the rewrite may import (ast, the codec of the file): those imports
+        # are the hook's own, not the program's
+        busy, ident = self._busy, _thread.get_ident()
+        outer = ident in busy
+        busy.add(ident)
         try:
-            source_hash = _source_hash(source)
-            cache = self.cache_path(path)
-            code = self._read_cache(cache, source_hash)
-            if code is not None:
-                self._count("cache_hits")
-                return code
             code, cacheable = self._compile(source, path, module, is_package)
             if cacheable:
                 self._write_cache(cache, path, source_hash, code)
             return code
         finally:
-            local.busy = busy
+            if not outer:
+                busy.discard(ident)
 
 
-class RewritingLoader(importlib.machinery.SourceFileLoader):
+class RewritingLoader(_SourceFileLoader):
     """Loads a source module with its code rewritten by the finder; the rest
     (get_source, resources, is_package) is the standard source loader's."""
 
-    def __init__(self, fullname: str, path: str, finder: RewritingFinder) -> None:
+    def __init__(self, fullname: str, path: str, finder: "RewritingFinder", is_package: bool = False) -> None:
         super().__init__(fullname, path)
         self.finder = finder
+        self._package = is_package
 
-    def get_code(self, fullname: str) -> CodeType:
+    def get_code(self, fullname: str) -> "CodeType":
         path = self.get_filename(fullname)
-        source = self.get_data(path)
-        return self.finder.code_for(source, path, fullname, self.is_package(fullname))
+        return self.finder.code_for(self.get_data(path), path, fullname, self._package)
 
 
-def install_import_hook(include: Patterns = None, exclude: Patterns = None, profile: str = "standard",
-                        catalog: CatalogFiles = None) -> RewritingFinder:
+def install_import_hook(include: "Patterns" = None, exclude: "Patterns" = None, profile: str = "standard",
+                        catalog: "CatalogFiles" = None) -> "RewritingFinder":
     """Rewrites matching modules as they are imported from now on.
 
     include: module names or globs (``"app"``, ``"app.*"``, ``"*_views"``);
@@ -604,6 +616,6 @@ def uninstall_import_hook() -> bool:
     return False
 
 
-def installed_hook() -> Optional[RewritingFinder]:
+def installed_hook() -> "Optional[RewritingFinder]":
     """The finder install_import_hook installed, or None."""
     return _installed

@@ -535,6 +535,17 @@ import shop.notes, shop.mail
                          f"sst_runtime: import hook: {self.path('shop/mail.py')}:28: the rewritten code does not "
                          "compile (invalid syntax); imported unchanged\n")
 
+    def test_installing_imports_nothing_but_the_hook(self):
+        # Start-up cost: no importlib package, typing, __future__ or types;
+        # the catalogue is not parsed until a module is rewritten.
+        run = self.child('''
+before = set(sys.modules)
+import sst_runtime
+finder = sst_runtime.install_import_hook()
+print(json.dumps(sorted(set(sys.modules) - before)))
+''', hook=None)
+        self.assertEqual(json.loads(run.stdout), ["atexit", "sst_runtime", "sst_runtime._hook", "sst_runtime._sst"])
+
     def test_bad_arguments_are_refused_at_install(self):
         from sst_runtime._hook import RewritingFinder
         with self.assertRaisesRegex(ValueError, r"^profile must be one of minimal, standard, full, not 'fast'$"):

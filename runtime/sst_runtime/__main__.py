@@ -1,7 +1,9 @@
-"""``python -m sst_runtime``: runs a program in import-hook mode.
+"""``python -m sst_runtime``: runs a program in import-hook mode, or
+summarises an audit log.
 
     python -m sst_runtime run [OPTION]... script.py [ARG]...
     python -m sst_runtime run [OPTION]... -m module [ARG]...
+    python -m sst_runtime summary [--root DIR] audit.jsonl
 
 The script or module runs as ``python script.py`` / ``python -m module``
 would run it (``sys.argv``, ``sys.path[0]``, ``__main__``), rewritten by the
@@ -18,6 +20,7 @@ from typing import List, NoReturn, Optional
 USAGE = """\
 usage: python -m sst_runtime run [OPTION]... SCRIPT [ARG]...
        python -m sst_runtime run [OPTION]... -m MODULE [ARG]...
+       python -m sst_runtime summary [--root DIR] AUDIT_LOG
 
 Runs SCRIPT (or MODULE, as python -m does) with sst_runtime's import hook
 installed: the script and every first-party module it imports are
@@ -35,6 +38,12 @@ options (before SCRIPT or -m):
 
 The audit log goes where SST_AUDIT_LOG says (docs/audit-log.md); SST_TRACE=1
 also starts the call tracer.
+
+summary prints which personal-data categories each event of AUDIT_LOG
+carried, to which third party or store, from which file and line, with the
+origins of the data and the requests it happened in (never a value). Paths
+are shown relative to DIR (default: the directory common to the log's files).
+It exits 1 on a line that is not an audit event, naming the file and line.
 """
 
 PROG = "sst_runtime"
@@ -216,6 +225,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
         sys.exit(0)
+    if args[0] == "summary":
+        from .summary import main as summary_main
+        sys.exit(summary_main(args[1:]))
     if args[0] != "run":
         _fail(f"unknown command '{args[0]}' (see python -m sst_runtime --help)")
     opts = _parse_run(args[1:])

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextvars
 import ctypes
-import datetime
-import json
 import os
 import sys
 import threading
@@ -931,7 +929,12 @@ def _say(text: str) -> None:
 _writer = _Writer()
 
 
+# json and datetime are imported when first needed, not with the runtime: a
+# program may instrument them (tools/fidelity does), and the instrumented
+# json imports sst_runtime, which must be fully initialised by then.
+
 def _time_text() -> str:
+    import datetime
     now = datetime.datetime.now(datetime.timezone.utc)
     return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -956,6 +959,7 @@ def _line(ev: Dict[str, Any]) -> bytes:
                     for o in ev["origins"]],
         "request": request, "detection": ev["detection"], "values": values,
     }
+    import json
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     return text.encode("utf-8", "backslashreplace") + b"\n"
 
@@ -983,6 +987,7 @@ def _record(ev: Dict[str, Any]) -> None:
         if nowhere:
             w.warned_nowhere = True
     if callback is not None:
+        import json
         event = json.loads(line[:-1].decode("utf-8"))
         _local.busy = _busy() + 1
         try:

@@ -402,14 +402,105 @@ static uint32_t key_categories(planner *P, const char *key)
     return sst_catalog_classify_name(P->an->catalog, q + quote, len - (size_t)(q - key) - 2 * quote);
 }
 
-static void wrap_source(planner *P, snode whole, const sst_entry *e, const char *key, snode inner,
-                        scope *sc, const sst_word *bound, int depth)
+/* A read of a source: `request.form["email"]`, `request.args.get("q")`,
+ * `request.get_json()`, `request.json`, or a field of a project class built
+ * on a source (a handler's pydantic model, `body.email`). */
+typedef struct source_read {
+    const sst_entry *entry;   /* the catalogue's source entry the read stands for */
+    const char *key;          /* the key constant, or "None" */
+    uint32_t cats;            /* the entry's categories and those the key names */
+    snode inner;              /* what inside the read is walked: the key, the call's arguments */
+} source_read;
+
+/* Whether N is a source read (filled in *OUT). */
+static int source_at(planner *P, scope *sc, snode n, source_read *out)
 {
-    unsigned site = new_site(P, SST_SITE_SOURCE, whole, e->path);
-    note_site(P, site, sc, e, e->categories | key_categories(P, key));
-    insertf(P, sn_start(whole), site, "__sst__.source((\"%s\", %s), ", e->path, key);
-    walk_expr(P, inner, sc, bound, depth + 1);
+    *out = (source_read){.key = "None"};
+    if (is(n, K_call)) {
+        snode fn = sn_field(n, F_function), args = sn_field(n, F_arguments);
+        out->inner = args;
+        if (is(fn, K_attribute)) {
+            size_t alen;
+            const char *attr = sn_text(P->src, sn_field(fn, F_attribute), &alen);
+            if ((alen == 3 && !memcmp(attr, "get", 3)) || (alen == 7 && !memcmp(attr, "getlist", 7))) {
+                out->entry = lookup(P, sc, sn_field(fn, F_object), SST_KIND_SOURCE);
+                if (out->entry && is(args, K_argument_list)) out->key = key_literal(P, sn_nth(args, 0));
+            }
+        }
+        if (!out->entry) out->entry = lookup(P, sc, n, SST_KIND_SOURCE);
+    } else if (is(n, K_subscript)) {
+        out->inner = sn_field(n, F_subscript);
+        out->entry = lookup(P, sc, sn_field(n, F_value), SST_KIND_SOURCE);
+        if (out->entry) out->key = key_literal(P, out->inner);
+    } else if (is(n, K_attribute)) {
+        out->entry = lookup(P, sc, n, SST_KIND_SOURCE);
+        snode obj = sn_field(n, F_object);
+        size_t olen = out->entry || !is(obj, K_identifier) ? 0 : sst_resolve(P->an, sc, obj, P->path, sizeof P->path);
+        const sst_entry *base = olen && sst_project_is_first_party(P->an->project, P->path, olen)
+                                    ? sst_project_inherited_entry(P->an->project, P->path, olen, 0)
+                                    : NULL;
+        if (base) {
+            size_t alen;
+            const char *attr = sn_text(P->src, sn_field(n, F_attribute), &alen);
+            out->entry = base;
+            out->key = sst_arena_printf(P->an->arena, "\"%.*s\"", (int)alen, attr);
+            out->cats = base->categories | sst_catalog_classify_name(P->an->catalog, attr, alen);
+            if (!out->key) out->key = "None";
+            return 1;
+        }
+    }
+    if (!out->entry) return 0;
+    if (!out->key) out->key = "None";   /* out of memory: the arena's failure ends the plan */
+    out->cats = out->entry->categories | key_categories(P, out->key);
+    return 1;
+}
+
+/* Methods whose result is the receiver's data in another form: a source read
+ * followed by them (`request.form["email"].strip().lower()`) is tagged as a
+ * whole, so that the value the program keeps is the tagged one. */
+static int derives_value(planner *P, snode fn)
+{
+    static const char *const names[] = {"strip", "lstrip", "rstrip", "lower", "upper", "casefold", "title",
+                                        "capitalize", "swapcase", "replace", "split", "rsplit", "splitlines",
+                                        "partition", "rpartition", "removeprefix", "removesuffix", "encode",
+                                        "decode", "zfill", "center", "ljust", "rjust", "expandtabs", NULL};
+    size_t len;
+    const char *t = sn_text(P->src, sn_field(fn, F_attribute), &len);
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && !memcmp(names[i], t, len)) return 1;
+    return 0;
+}
+
+/* Wraps WHOLE, the source read READ or a chain of value methods called on
+ * it, in __sst__.source(...), and walks what it contains: the read's key or
+ * arguments and the chain's arguments. */
+static void wrap_source(planner *P, snode whole, snode read, const source_read *sr, scope *sc, const sst_word *bound,
+                        int depth)
+{
+    unsigned site = new_site(P, SST_SITE_SOURCE, whole, sr->entry->path);
+    note_site(P, site, sc, sr->entry, sr->cats);
+    insertf(P, sn_start(whole), site, "__sst__.source((\"%s\", %s), ", sr->entry->path, sr->key);
+    walk_expr(P, sr->inner, sc, bound, depth + 1);
+    for (snode c = whole; !sn_eq(c, read); c = sn_field(sn_field(c, F_function), F_object))
+        walk_expr(P, sn_field(c, F_arguments), sc, bound, depth + 1);
     insert(P, sn_end(whole), ")", site);
+}
+
+/* With flows on, wraps N when it is a source read or a chain of value
+ * methods called on one; returns whether it did. */
+static int walk_source(planner *P, snode n, scope *sc, const sst_word *bound, int depth)
+{
+    snode read = n;
+    while (is(read, K_call) && is(sn_field(read, F_function), K_attribute) &&
+           derives_value(P, sn_field(read, F_function)))
+        read = sn_field(sn_field(read, F_function), F_object);
+    source_read sr;
+    if (!source_at(P, sc, read, &sr)) {
+        if (sn_eq(read, n) || !source_at(P, sc, n, &sr)) return 0;
+        read = n;   /* a source whose own name is a value method */
+    }
+    wrap_source(P, n, read, &sr, sc, bound, depth);
+    return 1;
 }
 
 static int never_wrapped(planner *P, snode callee)
@@ -427,26 +518,7 @@ static int never_wrapped(planner *P, snode callee)
 static void walk_call(planner *P, snode n, scope *sc, const sst_word *bound, int depth)
 {
     snode fn = sn_field(n, F_function), args = sn_field(n, F_arguments);
-    if (P->flows) {
-        if (is(fn, K_attribute)) {
-            size_t alen;
-            const char *attr = sn_text(P->src, sn_field(fn, F_attribute), &alen);
-            if ((alen == 3 && !memcmp(attr, "get", 3)) || (alen == 7 && !memcmp(attr, "getlist", 7))) {
-                const sst_entry *e = lookup(P, sc, sn_field(fn, F_object), SST_KIND_SOURCE);
-                if (e) {
-                    snode first = sn_nth(args, 0);
-                    wrap_source(P, n, e, is(args, K_argument_list) ? key_literal(P, first) : "None", args, sc,
-                                bound, depth);
-                    return;
-                }
-            }
-        }
-        const sst_entry *e = lookup(P, sc, n, SST_KIND_SOURCE);
-        if (e) {
-            wrap_source(P, n, e, "None", args, sc, bound, depth);
-            return;
-        }
-    }
+    if (P->flows && walk_source(P, n, sc, bound, depth)) return;
     const sst_entry *e = never_wrapped(P, fn) ? NULL : lookup_sink(P, sc, n);
     if (e && e->kind == SST_KIND_CONFIG) {
         unsigned site = new_site(P, SST_SITE_CONFIG, n, P->path);
@@ -554,44 +626,7 @@ static void walk_expr(planner *P, snode n, scope *sc, const sst_word *bound, int
         walk_comprehension(P, n, sc, bound, depth);
         return;
     }
-    if (P->flows && k == K_subscript) {
-        const sst_entry *e = lookup(P, sc, sn_field(n, F_value), SST_KIND_SOURCE);
-        if (e) {
-            snode key = sn_field(n, F_subscript);
-            unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
-            note_site(P, site, sc, e, e->categories | key_categories(P, key_literal(P, key)));
-            insertf(P, sn_start(n), site, "__sst__.source((\"%s\", %s), ", e->path,
-                    key_literal(P, key));
-            walk_expr(P, key, sc, bound, depth + 1);
-            insert(P, sn_end(n), ")", site);
-            return;
-        }
-    }
-    if (P->flows && k == K_attribute) {
-        const sst_entry *e = lookup(P, sc, n, SST_KIND_SOURCE);
-        /* a field of a project class built on a source (a handler's pydantic model) */
-        snode obj = sn_field(n, F_object);
-        size_t olen = e || !is(obj, K_identifier) ? 0 : sst_resolve(P->an, sc, obj, P->path, sizeof P->path);
-        const sst_entry *base = olen && sst_project_is_first_party(P->an->project, P->path, olen)
-                                    ? sst_project_inherited_entry(P->an->project, P->path, olen, 0)
-                                    : NULL;
-        if (base) {
-            size_t alen;
-            const char *attr = sn_text(P->src, sn_field(n, F_attribute), &alen);
-            unsigned site = new_site(P, SST_SITE_SOURCE, n, base->path);
-            note_site(P, site, sc, base, base->categories | sst_catalog_classify_name(P->an->catalog, attr, alen));
-            insertf(P, sn_start(n), site, "__sst__.source((\"%s\", \"%.*s\"), ", base->path, (int)alen, attr);
-            insert(P, sn_end(n), ")", site);
-            return;
-        }
-        if (e) {
-            unsigned site = new_site(P, SST_SITE_SOURCE, n, e->path);
-            note_site(P, site, sc, e, e->categories);
-            insertf(P, sn_start(n), site, "__sst__.source((\"%s\", None), ", e->path);
-            insert(P, sn_end(n), ")", site);
-            return;
-        }
-    }
+    if (P->flows && (k == K_subscript || k == K_attribute) && walk_source(P, n, sc, bound, depth)) return;
     if (k == K_keyword_argument || k == K_named_expression) {
         walk_expr(P, sn_field(n, F_value), sc, bound, depth + 1);
         return;

@@ -83,5 +83,53 @@ class RewrittenAppTests(RuntimeCase):
         ])
 
 
+NORMALISE = """\
+import logging
+
+from flask import Flask, request
+
+app = Flask(__name__)
+log = logging.getLogger("normalise")
+log.addHandler(logging.NullHandler())
+log.propagate = False
+
+
+@app.post("/note")
+def note():
+    text = request.form["note"].strip().lower()  # at: read
+    log.warning("note %s", text)  # at: log
+    return "ok"
+"""
+
+
+class ValueMethodTests(RuntimeCase):
+    def test_a_field_read_through_value_methods_keeps_its_origin(self):
+        # The stripped, lower-cased copy is what the program keeps: it is the
+        # value tagged, so the log call reports the request field. The text
+        # matches no detector, so nothing else could report it.
+        src = tempfile.mkdtemp(prefix="sst-normalise-src-")
+        out = tempfile.mkdtemp(prefix="sst-normalise-out-")
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", src, out]))
+        with open(os.path.join(src, "normalise.py"), "w", encoding="utf-8") as f:
+            f.write(NORMALISE)
+        run = subprocess.run([REWRITER, src, "-o", out, "-q"], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        sys.path.insert(0, out)
+        self.addCleanup(sys.path.remove, out)
+        module = importlib.import_module("normalise")
+        self.addCleanup(sys.modules.pop, "normalise", None)
+        file = os.path.join(out, "normalise.py")
+        lines = {line.split("# at: ")[1]: n for n, line in enumerate(NORMALISE.splitlines(), 1) if "# at: " in line}
+        with rt.context(method="POST", path="/note", endpoint="note", request_id="r1"):
+            reply = module.app.test_client().post("/note", data={"note": "  Remind Me On Friday  "})
+        self.assertEqual(reply.status_code, 200)
+        got = [(e["kind"], e["sink"], e["line"], e["categories"], e["origins"], [v["where"] for v in e["values"]])
+               for e in events()]
+        self.assertEqual(got, [
+            ("store", "logging.getLogger().warning", lines["log"], ["user_text"],
+             [origin("request", "flask.request.form", "note", file, lines["read"])], ["args[1]"]),
+        ])
+
+
 if __name__ == "__main__":
     unittest.main()

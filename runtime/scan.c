@@ -157,6 +157,8 @@ void sst_scan_init(sst_scan *s, SstContext *ctx)
     s->wlen = 0;
     s->where[0] = 0;
     s->failed = 0;
+    s->sources = 0;
+    s->quiet = 0;
 }
 
 void sst_scan_release(sst_scan *s)
@@ -401,7 +403,7 @@ static void visit_dict_items(sst_scan *s, PyObject *d, int depth, int attrs)
         Py_INCREF(val);
         if (text || s->use_tags) {
             /* A key is data too (a dict keyed by e-mail address). */
-            key_hit = check_leaf(s, k, text, "{key}");
+            key_hit = check_leaf(s, k, text && !s->quiet, "{key}");
         }
         size_t n;
         Py_ssize_t klen;
@@ -433,7 +435,7 @@ static void visit(sst_scan *s, PyObject *v, int depth)
     }
     s->nodes++;
     if (!seen_add(s, v)) return;
-    check_leaf(s, v, text, "");
+    check_leaf(s, v, text && !s->quiet, "");
     if (text || depth >= SST_SCAN_MAX_DEPTH) return;
     char seg[32];
     if (seq) {
@@ -454,12 +456,18 @@ static void visit(sst_scan *s, PyObject *v, int depth)
         while (count++ < SST_SCAN_MAX_ITEMS && _PySet_NextEntry(v, &pos, &key, &hash))
             visit_child(s, key, depth + 1, "{}", 2);
     } else {
+        /* The attributes of an object a static source names (`settings` of
+         * `print(settings.port)`) are not what the call sends: only their
+         * tags count there, not what the detectors would find in them. */
+        if (s->sources && !s->use_tags) return;
         PyObject *d = PyObject_GenericGetDict(v, NULL);
         if (!d) {
             PyErr_Clear();
             return;
         }
+        s->quiet += s->sources;
         if (PyDict_Check(d)) visit_dict_items(s, d, depth + 1, 1);
+        s->quiet -= s->sources;
         Py_DECREF(d);
     }
 }

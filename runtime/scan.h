@@ -37,6 +37,9 @@ typedef struct sst_scan {
     char where[SST_WHERE_MAX];
     size_t wlen;
     int failed;               /* an allocation failed: exception pending */
+    int sources;              /* walking the static sources (docs/abi.md), not the arguments */
+    int quiet;                /* >0 inside an object's attributes reached from a static source:
+                               * tags are looked up, the detectors are not run */
 } sst_scan;
 
 void sst_scan_init(sst_scan *s, SstContext *ctx);

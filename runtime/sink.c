@@ -218,6 +218,7 @@ int sst_sink_check(const sst_sink_call *c)
         sst_scan_root(&s, c->args[c->nargs + i], label);
     }
     Py_ssize_t nsrc = c->sources && PyTuple_Check(c->sources) ? PyTuple_GET_SIZE(c->sources) : 0;
+    s.sources = 1;
     for (Py_ssize_t i = 0; i < nsrc; i++) {
         sst_format_index(label, sizeof label, "sources[", i, "]");
         sst_scan_root(&s, PyTuple_GET_ITEM(c->sources, i), label);

@@ -565,6 +565,8 @@ class _Scan:
         self.nodes = 0
         self.seen: set = set()
         self.where = ""
+        self.sources = False    # walking the static sources, not the arguments
+        self.quiet = 0          # inside an object's attributes reached from a static source
 
     def root(self, v: Any, label: str) -> None:
         self.where = _cut_where(label)
@@ -640,7 +642,7 @@ class _Scan:
             key_hit = False
             text = isinstance(k, (str, bytes))
             if text or self.use_tags:
-                key_hit = self._check_leaf(k, text, "{key}")
+                key_hit = self._check_leaf(k, text and not self.quiet, "{key}")
             if not key_hit and isinstance(k, str) and len(k) <= 40 and k.isidentifier():
                 seg = f"['{k}']"
             else:
@@ -665,7 +667,7 @@ class _Scan:
         if id(v) in self.seen:
             return
         self.seen.add(id(v))
-        self._check_leaf(v, text, "")
+        self._check_leaf(v, text and not self.quiet, "")
         if text or depth >= SCAN_MAX_DEPTH:
             return
         if seq:
@@ -683,12 +685,18 @@ class _Scan:
                     break
                 self._child(item, depth + 1, "{}")
         else:
+            # an object a static source names: its attributes' tags count,
+            # not what the detectors would find in them (scan.c)
+            if self.sources and not self.use_tags:
+                return
             try:
                 d = object.__getattribute__(v, "__dict__")
             except Exception:
                 return
             if isinstance(d, dict):
+                self.quiet += self.sources
                 self._dict_items(d, depth + 1, True)
+                self.quiet -= self.sources
 
     def finish(self, key: Optional[str], file: Optional[str], line: int) -> None:
         for i in self.kind_order:
@@ -805,6 +813,7 @@ def _sink_check(kind: str, ident: str, func: Any, args: Tuple[Any, ...], kwargs:
             for name, a in kwargs.items():
                 s.root(a, f"kwargs['{name}']")
             if isinstance(sources, tuple):
+                s.sources = True
                 for i, a in enumerate(sources):
                     s.root(a, f"sources[{i}]")
             if not s.found:

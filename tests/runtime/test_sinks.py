@@ -138,6 +138,26 @@ class EventTests(RuntimeCase):
             rt.external("requests.post", noop, (email,))("https://x.example", data=b"opaque")
         self.assertEqual([v["where"] for v in events()[0]["values"]], ["sources[0]"])
 
+    def test_an_object_in_the_static_sources_counts_by_its_tags_not_its_text(self):
+        # print(f"port {settings.port}") passes `settings` as a static source:
+        # an address in another of its attributes is not what the call sends.
+        settings = Row("ops@example.com", "pro")
+        rt.store("print", noop, (settings,))(f"port {8080}")
+        self.assertEqual(events(), [])
+        with rt.context():
+            rt.store("print", noop, (settings,))(f"port {8080}")
+            self.assertEqual(events(), [])
+            # ... but a tagged attribute is the program's personal data
+            settings.plan = rt.tag_value(fresh("Jane Doe"), "name")
+            rt.store("print", noop, (settings,))(f"port {8080}")
+        self.assertEqual([[(v["where"], v["categories"]) for v in e["values"]] for e in events()],
+                         [[("sources[0].plan", ["name"])]])
+
+    def test_an_object_among_the_arguments_is_given_to_the_detectors(self):
+        rt.store("print", noop, ())(Row("ops@example.com", "pro"))
+        self.assertEqual([(v["where"], v["categories"]) for v in events()[0]["values"]],
+                         [("args[0].email", ["email"])])
+
 
 class DetectorTests(RuntimeCase):
     CASES = [

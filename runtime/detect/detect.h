@@ -134,7 +134,9 @@ uint32_t sst_detector_scan(const sst_detector *detector, const char *utf8, size_
  *                                       the last 4 digits; "***" under 8 digits)
  *   anything else     J***            (first character)
  * When no kind of KINDS matches, the whole value is shown in the digit style
- * if KINDS has card or phone, else as its first character. Leading
+ * if KINDS has card or phone and the value is number-shaped (only digits and
+ * " -.()+/"), else as its first character: a text that merely holds numbers
+ * (a prompt with amounts, tagged financial) shows none of them. Leading
  * white space is skipped; a first character that is a control or not valid
  * UTF-8 is left out ("***"). The output is valid UTF-8 and NUL-terminated when
  * CAP > 0 (cut at a character boundary if CAP is too small). Returns the

@@ -97,6 +97,19 @@ static void digits(out *o, const unsigned char *p, size_t n)
         if (is_digit(p[from])) emit(o, p + from, 1);
 }
 
+/* Whether the whole of P looks like one number, as a card or phone number
+ * its detector did not match is written: digits and the separators between
+ * them. A text that merely holds numbers (a prompt with amounts) is not. */
+static bool number_shaped(const unsigned char *p, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int c = p[k];
+        if (!is_digit(c) && c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '+' && c != '/')
+            return false;
+    }
+    return n > 0;
+}
+
 /* j***@e***.com: first character of each side, and the top-level domain
  * when it is 1-16 ASCII letters, digits or '-'. */
 static void email(out *o, const unsigned char *p, size_t n)
@@ -145,7 +158,7 @@ size_t sst_redact(const char *utf8, size_t len, uint32_t kinds, char *buf, size_
         if (kind == SST_DETECT_EMAIL) email(&o, p, n);
         else if (kind == SST_DETECT_CARD || kind == SST_DETECT_PHONE) digits(&o, p, n);
         else first_char(&o, p, n);
-    } else if (kinds & (SST_DETECT_CARD | SST_DETECT_PHONE)) {
+    } else if ((kinds & (SST_DETECT_CARD | SST_DETECT_PHONE)) && number_shaped(s, w)) {
         digits(&o, s, w);
     } else {
         first_char(&o, s, w);

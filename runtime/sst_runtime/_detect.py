@@ -1035,6 +1035,15 @@ def _first_char(p: bytes) -> bytes:
     return p[k:k + n] + b"***"
 
 
+_NUMBER_SEPARATORS = frozenset(b" -.()+/")
+
+
+def _number_shaped(p: bytes) -> bool:
+    """The whole of P looks like one number (digits and separators), as a
+    card or phone number its detector did not match is written."""
+    return bool(p) and all(48 <= c <= 57 or c in _NUMBER_SEPARATORS for c in p)
+
+
 def _digits(p: bytes) -> bytes:
     digits = [c for c in p if 48 <= c <= 57]
     if len(digits) < 8:
@@ -1061,7 +1070,8 @@ def _email(p: bytes) -> bytes:
 def redact(value: Value, kinds: int) -> str:
     """The redacted preview of VALUE, as sst_redact writes it: the first match
     of a kind in KINDS in its style (j***@e***.com, ************4242, J***),
-    else the whole value in the digit style (card, phone) or as J***."""
+    else the whole value in the digit style when it is number-shaped and
+    KINDS has card or phone, else as J***."""
     data = _utf8(value)
     w = min(len(data), SCAN_MAX)
     found = _scan_builtin(data, kinds) if data else {}
@@ -1076,7 +1086,7 @@ def redact(value: Value, kinds: int) -> str:
             out = _digits(p)
         else:
             out = _first_char(p)
-    elif kinds & (CARD | PHONE):
+    elif kinds & (CARD | PHONE) and _number_shaped(data[:w]):
         out = _digits(data[:w])
     else:
         out = _first_char(data[:w])

@@ -88,7 +88,7 @@ class EventTests(RuntimeCase):
             "request": {"id": "r-1", "method": "POST", "path": "/insight", "endpoint": "insight"},
             "detection": "static",
             "values": [{"where": "kwargs['input']", "categories": ["financial", "user_text"],
-                        "preview": "***"}]}])
+                        "preview": "A***"}]}])
 
     def test_an_untagged_value_that_matches_a_detector(self):
         post = rt.external("requests.post", noop, ())

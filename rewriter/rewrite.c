@@ -192,7 +192,7 @@ int sst_module_load(sst_module **out, const sst_project *project, const char *pa
     m->len = len;
 
     sst_error load_err = {0};
-    rc = sst_source_load(&m->source, src, len, &load_err);
+    rc = sst_source_load(&m->source, m->input, len, &load_err);   /* its own copy: the caller's may go */
     snprintf(m->encoding, sizeof m->encoding, "%s", m->source.encoding);
     if (rc == SST_EINVAL) {
         m->status = SST_STATUS_UNPARSEABLE;

@@ -1,13 +1,28 @@
 /* The rewriter core as the import hook (sst_runtime/_hook.py) calls it: a
- * catalogue handle built once per hook configuration, and one function that
- * rewrites a module's bytes with it, exactly as sst-rewrite would, with the
- * GIL released while the core runs. */
+ * catalogue handle built once per hook configuration, a project handle built
+ * once per package (every module analysed and linked, as sst-rewrite's first
+ * pass), and one function that rewrites a module's bytes against them,
+ * exactly as sst-rewrite would, with the GIL released while the core runs. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <uthash.h>
+#include <xxhash.h>
 
 #include <sst/rewrite.h>
 
 #define CATALOG_CAPSULE "sst_runtime._sst.rewriter_catalog"
+#define PROJECT_CAPSULE "sst_runtime._sst.rewriter_project"
+/* Parsed modules a project handle holds for their rewrite; past this, a
+ * module is parsed again when it is imported. */
+#define HELD_BUDGET ((size_t)256 << 20)
 
 static void catalog_capsule_free(PyObject *capsule)
 {
@@ -88,28 +103,416 @@ static PyObject *insertions_tuple(const sst_result *r)
     return t;
 }
 
+/* ---- the files of a package ------------------------------------------------ */
+
+/* Directory names sst-rewrite never enters (rewriter/cli/walk.c). */
+static const char *const skip_dirs[] = {"__pycache__", ".git", ".hg", ".svn", "node_modules", NULL};
+
+typedef struct scan_file {
+    char *rel;           /* under the package directory, '/'-separated */
+    int64_t stamp[2];    /* size, modification time in ns */
+} scan_file;
+
+typedef struct scan {
+    const char *real_top;
+    scan_file *files;
+    size_t nfiles, cap;
+    struct stat *dirs;   /* the directories being walked, to stop symlink loops */
+    size_t ndirs, capdirs;
+    int oom;
+} scan;
+
+static int is_python_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 3 && !strcmp(name + n - 3, ".py")) || (n > 4 && !strcmp(name + n - 4, ".pyw"));
+}
+
+/* Whether the symlink PATH resolves inside the package directory. */
+static int link_inside(const scan *sc, const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real) return 0;
+    size_t n = strlen(sc->real_top);
+    int in = !strncmp(real, sc->real_top, n) && (real[n] == '\0' || real[n] == '/');
+    free(real);
+    return in;
+}
+
+static void scan_add(scan *sc, const char *rel, const struct stat *st)
+{
+    if (sc->nfiles == sc->cap) {
+        size_t cap = sc->cap ? sc->cap * 2 : 64;
+        scan_file *f = realloc(sc->files, cap * sizeof *f);
+        if (!f) {
+            sc->oom = 1;
+            return;
+        }
+        sc->files = f;
+        sc->cap = cap;
+    }
+    scan_file *f = &sc->files[sc->nfiles];
+    if (!(f->rel = strdup(rel))) {
+        sc->oom = 1;
+        return;
+    }
+    f->stamp[0] = (int64_t)st->st_size;
+    f->stamp[1] = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    sc->nfiles++;
+}
+
+static void scan_dir(scan *sc, const char *dir, const char *rel_dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    while (!sc->oom && (de = readdir(d))) {
+        const char *name = de->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+        char path[PATH_MAX], rel[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
+            snprintf(rel, sizeof rel, "%s%s", rel_dir, name) >= (int)sizeof rel)
+            continue;
+        struct stat st;
+        if (de->d_type != DT_REG && de->d_type != DT_DIR && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+            continue;
+        if (de->d_type == DT_REG && !is_python_name(name)) continue;
+        if (fstatat(dirfd(d), name, &st, 0)) continue;   /* relative: one component to resolve */
+        int link = de->d_type == DT_LNK;
+        if (de->d_type == DT_UNKNOWN) {
+            struct stat lst;
+            link = !fstatat(dirfd(d), name, &lst, AT_SYMLINK_NOFOLLOW) && S_ISLNK(lst.st_mode);
+        }
+        if (link && !link_inside(sc, path)) continue;     /* a symlink out of the tree */
+        if (S_ISREG(st.st_mode)) {
+            if (is_python_name(name)) scan_add(sc, rel, &st);
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) continue;
+        int skip = 0;
+        for (const char *const *s = skip_dirs; *s && !skip; s++) skip = !strcmp(name, *s);
+        for (size_t i = 0; i < sc->ndirs && !skip; i++)   /* a symlink loop: a directory that holds it */
+            skip = sc->dirs[i].st_dev == st.st_dev && sc->dirs[i].st_ino == st.st_ino;
+        char venv[PATH_MAX + 16];
+        struct stat vst;
+        snprintf(venv, sizeof venv, "%s/pyvenv.cfg", path);
+        if (skip || !lstat(venv, &vst)) continue;   /* a virtualenv */
+        if (sc->ndirs == sc->capdirs) {
+            size_t cap = sc->capdirs ? sc->capdirs * 2 : 16;
+            struct stat *dirs = realloc(sc->dirs, cap * sizeof *dirs);
+            if (!dirs) {
+                sc->oom = 1;
+                break;
+            }
+            sc->dirs = dirs;
+            sc->capdirs = cap;
+        }
+        sc->dirs[sc->ndirs++] = st;
+        char sub[PATH_MAX + 1];
+        snprintf(sub, sizeof sub, "%s/", rel);
+        scan_dir(sc, path, sub);
+        sc->ndirs--;
+    }
+    closedir(d);
+}
+
+static int cmp_scan_files(const void *a, const void *b)
+{
+    return strcmp(((const scan_file *)a)->rel, ((const scan_file *)b)->rel);
+}
+
+/* package_files(top) -> (stamp, "rel\0rel...") */
+static PyObject *hook_package_files(PyObject *module, PyObject *arg)
+{
+    PyObject *top = NULL, *rels = NULL, *result = NULL;
+    scan sc = {0};
+    char *real_top = NULL;
+    uint64_t stamp = 0;
+    if (!PyUnicode_FSConverter(arg, &top)) return NULL;
+    const char *dir = PyBytes_AS_STRING(top);
+    Py_BEGIN_ALLOW_THREADS
+    struct stat st;
+    if ((real_top = realpath(dir, NULL)) && !stat(dir, &st) && (sc.dirs = malloc(16 * sizeof *sc.dirs))) {
+        sc.real_top = real_top;
+        sc.dirs[0] = st;
+        sc.ndirs = 1;
+        sc.capdirs = 16;
+        scan_dir(&sc, dir, "");
+        if (sc.nfiles) qsort(sc.files, sc.nfiles, sizeof *sc.files, cmp_scan_files);
+        /* what names the modules get: whether the directory above is a package too */
+        char parent_init[PATH_MAX + 16];
+        struct stat pst;
+        snprintf(parent_init, sizeof parent_init, "%s/../__init__.py", dir);
+        int parent_package = !stat(parent_init, &pst) && S_ISREG(pst.st_mode);
+        XXH3_state_t *h = XXH3_createState();
+        if (h) {
+            XXH3_64bits_reset(h);
+            XXH3_64bits_update(h, &parent_package, sizeof parent_package);
+            for (size_t i = 0; i < sc.nfiles; i++) {
+                XXH3_64bits_update(h, sc.files[i].rel, strlen(sc.files[i].rel) + 1);
+                XXH3_64bits_update(h, sc.files[i].stamp, sizeof sc.files[i].stamp);
+            }
+            stamp = XXH3_64bits_digest(h);
+            XXH3_freeState(h);
+        } else {
+            sc.oom = 1;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (sc.oom) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the names as one string, NUL-separated: split only if the project is built */
+    size_t total = 0;
+    for (size_t i = 0; i < sc.nfiles; i++) total += strlen(sc.files[i].rel) + 1;
+    char *joined = malloc(total + 1), *p = joined;
+    if (!joined) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t i = 0; i < sc.nfiles; i++) {
+        size_t n = strlen(sc.files[i].rel);
+        memcpy(p, sc.files[i].rel, n);
+        p += n;
+        *p++ = 0;
+    }
+    rels = PyUnicode_DecodeFSDefaultAndSize(joined, (Py_ssize_t)(total ? total - 1 : 0));
+    free(joined);
+    if (rels) result = Py_BuildValue("(y#O)", (const char *)&stamp, (Py_ssize_t)sizeof stamp, rels);
+done:
+    for (size_t i = 0; i < sc.nfiles; i++) free(sc.files[i].rel);
+    free(sc.files);
+    free(sc.dirs);
+    free(real_top);
+    Py_XDECREF(rels);
+    Py_DECREF(top);
+    return result;
+}
+
+/* ---- projects ------------------------------------------------------------ */
+
+/* One module of a project handle: loaded by rewriter_project and held until
+ * rewrite_source takes it (each module is imported once per process). */
+typedef struct held_module {
+    char *path;          /* the file, as the hook names it (the key) */
+    char *name;
+    char *alias;         /* another name it is declared by, or NULL */
+    int is_package;
+    PyObject *source;    /* the bytes it was loaded from: the module and the project's
+                            table read them, so they live as long as the handle */
+    sst_module *module;  /* NULL: not loaded, freed for the budget, or taken */
+    UT_hash_handle hh;
+} held_module;
+
+typedef struct hook_project {
+    sst_project *project;
+    PyObject *catalog;   /* the catalogue capsule the project reads */
+    held_module *modules;
+    size_t nmodules;
+    held_module *by_path;
+} hook_project;
+
+static void hook_project_free(hook_project *hp)
+{
+    if (!hp) return;
+    HASH_CLEAR(hh, hp->by_path);
+    for (size_t i = 0; i < hp->nmodules; i++) {
+        held_module *h = &hp->modules[i];
+        sst_module_free(h->module);
+        Py_XDECREF(h->source);
+        free(h->path);
+        free(h->name);
+        free(h->alias);
+    }
+    free(hp->modules);
+    sst_project_free(hp->project);
+    Py_XDECREF(hp->catalog);
+    free(hp);
+}
+
+static void project_capsule_free(PyObject *capsule)
+{
+    hook_project_free(PyCapsule_GetPointer(capsule, PROJECT_CAPSULE));
+}
+
+/* MODULES' items as held modules: (path, name, alias or None, is_package, source). */
+static int held_from(hook_project *hp, PyObject *modules)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(modules);
+    if (n && !(hp->modules = calloc((size_t)n, sizeof *hp->modules))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        held_module *h = &hp->modules[i];
+        PyObject *fspath, *path = NULL, *source;
+        const char *name, *alias;
+        PyObject *item = PyTuple_GET_ITEM(modules, i);
+        if (!PyTuple_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "rewriter_project() takes (path, name, alias, is_package, source) tuples");
+            return -1;
+        }
+        if (!PyArg_ParseTuple(item, "OszpS:rewriter_project", &fspath, &name, &alias, &h->is_package, &source) ||
+            !PyUnicode_FSConverter(fspath, &path))
+            return -1;
+        h->path = strdup(PyBytes_AS_STRING(path));
+        Py_DECREF(path);
+        h->name = strdup(name);
+        h->alias = alias ? strdup(alias) : NULL;
+        hp->nmodules++;
+        if (!h->path || !h->name || (alias && !h->alias)) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        h->source = Py_NewRef(source);
+        held_module *dup;
+        HASH_FIND_STR(hp->by_path, h->path, dup);
+        if (dup) {
+            PyErr_Format(PyExc_ValueError, "rewriter_project(): %s is given twice", h->path);
+            return -1;
+        }
+        HASH_ADD_KEYPTR(hh, hp->by_path, h->path, strlen(h->path), h);
+    }
+    return 0;
+}
+
+/* Declares, loads and adds every module, then links, as sst-rewrite's first
+ * pass does for the same files in the same order. Runs without the GIL. */
+static int project_build(hook_project *hp, const sst_options *base, sst_error *err)
+{
+    int rc;
+    size_t held = 0;
+    for (size_t i = 0; i < hp->nmodules; i++) {
+        held_module *h = &hp->modules[i];
+        if ((rc = sst_project_declare(hp->project, h->name, h->is_package, err))) return rc;
+        if (h->alias && (rc = sst_project_alias_module(hp->project, h->alias, h->name, err))) return rc;
+    }
+    for (size_t i = 0; i < hp->nmodules; i++) {
+        held_module *h = &hp->modules[i];
+        sst_options opt = *base;
+        sst_error load_err = {0};
+        opt.module = h->name;
+        opt.is_package = h->is_package;
+        rc = sst_module_load(&h->module, hp->project, h->path, h->name, PyBytes_AS_STRING(h->source),
+                             (size_t)PyBytes_GET_SIZE(h->source), &opt, &load_err);
+        if (rc == SST_ENOMEM) {
+            *err = load_err;
+            return rc;
+        }
+        if (rc) {   /* refused (undecodable): met again, and reported, when it is imported */
+            h->module = NULL;
+            continue;
+        }
+        if ((rc = sst_project_add(hp->project, h->module, err))) return rc;
+        held += sst_module_footprint(h->module);
+        if (held > HELD_BUDGET) {
+            sst_module_free(h->module);
+            h->module = NULL;
+        }
+    }
+    return sst_project_link(hp->project, err);
+}
+
+/* rewriter_project(catalog, profile, modules) -> (handle, digest) */
+static PyObject *hook_project_new(PyObject *module, PyObject *args)
+{
+    PyObject *capsule, *seq, *modules = NULL, *handle = NULL, *result = NULL;
+    const char *profile_name;
+    hook_project *hp = NULL;
+    sst_options options = {0};
+    sst_error err = {0};
+    uint64_t digest = 0;
+    int rc;
+    if (!PyArg_ParseTuple(args, "OsO:rewriter_project", &capsule, &profile_name, &seq)) return NULL;
+    if (!(options.catalog = PyCapsule_GetPointer(capsule, CATALOG_CAPSULE))) goto done;
+    if (profile_from(&options.profile, profile_name) < 0) goto done;
+    /* a tuple: nobody can change it while the core reads it without the GIL */
+    if (!(modules = PySequence_Tuple(seq))) goto done;
+    if (!(hp = calloc(1, sizeof *hp))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    hp->catalog = Py_NewRef(capsule);
+    if (held_from(hp, modules) < 0) goto done;
+    if ((rc = sst_project_new(&hp->project, options.catalog, &err))) {
+        error_from(rc, &err);
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    rc = project_build(hp, &options, &err);
+    if (!rc) digest = sst_project_digest(hp->project);
+    Py_END_ALLOW_THREADS
+    if (rc) {
+        error_from(rc, &err);
+        goto done;
+    }
+    if (!(handle = PyCapsule_New(hp, PROJECT_CAPSULE, project_capsule_free))) goto done;
+    hp = NULL;
+    result = Py_BuildValue("(OK)", handle, (unsigned long long)digest);
+done:
+    Py_XDECREF(handle);
+    hook_project_free(hp);
+    Py_XDECREF(modules);
+    return result;
+}
+
+/* The held module of HP for PATH, taken out of the handle, when it was
+ * loaded from SOURCE under NAME; else NULL. Called with the GIL. */
+static sst_module *take_held(hook_project *hp, const char *path, const char *name, PyObject *source)
+{
+    held_module *h;
+    HASH_FIND_STR(hp->by_path, path, h);
+    if (!h || !h->module || strcmp(h->name, name) || PyBytes_GET_SIZE(h->source) != PyBytes_GET_SIZE(source) ||
+        memcmp(PyBytes_AS_STRING(h->source), PyBytes_AS_STRING(source), (size_t)PyBytes_GET_SIZE(source)))
+        return NULL;
+    sst_module *m = h->module;
+    h->module = NULL;
+    return m;
+}
+
 static PyObject *hook_rewrite(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"catalog", "source", "path", "module", "is_package", "profile", NULL};
-    PyObject *capsule, *source, *path = NULL, *result = NULL;
+    static char *kwlist[] = {"catalog", "source", "path", "module", "is_package", "profile", "project", NULL};
+    PyObject *capsule, *source, *path = NULL, *project = Py_None, *result = NULL;
     const char *name, *profile_name = "standard";
     int is_package = 0;
     sst_options options = {0};
+    hook_project *hp = NULL;
+    sst_module *m = NULL;
     sst_result *r = NULL;
     sst_error err = {0};
     int rc;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OSO&s|ps:rewrite_source", kwlist, &capsule, &source,
-                                     PyUnicode_FSConverter, &path, &name, &is_package, &profile_name))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OSO&s|psO:rewrite_source", kwlist, &capsule, &source,
+                                     PyUnicode_FSConverter, &path, &name, &is_package, &profile_name, &project))
         return NULL;
     if (!(options.catalog = PyCapsule_GetPointer(capsule, CATALOG_CAPSULE))) goto done;
     if (profile_from(&options.profile, profile_name) < 0) goto done;
+    if (project != Py_None) {
+        if (!(hp = PyCapsule_GetPointer(project, PROJECT_CAPSULE))) goto done;
+        if (PyCapsule_GetPointer(hp->catalog, CATALOG_CAPSULE) != options.catalog) {
+            PyErr_SetString(PyExc_ValueError, "rewrite_source(): the project was built with another catalogue");
+            goto done;
+        }
+        m = take_held(hp, PyBytes_AS_STRING(path), name, source);
+    }
     options.module = name;
     options.is_package = is_package;
-    /* SOURCE is an immutable bytes object the caller holds; the catalogue is
-     * only read: both are safe to use without the GIL. */
+    /* SOURCE is an immutable bytes object the caller holds; the catalogue and
+     * the linked project are only read, and a taken module is this call's:
+     * all are safe to use without the GIL. */
     Py_BEGIN_ALLOW_THREADS
-    rc = sst_rewrite_buffer(&r, PyBytes_AS_STRING(path), PyBytes_AS_STRING(source),
-                            (size_t)PyBytes_GET_SIZE(source), &options, &err);
+    if (!hp) {
+        rc = sst_rewrite_buffer(&r, PyBytes_AS_STRING(path), PyBytes_AS_STRING(source),
+                                (size_t)PyBytes_GET_SIZE(source), &options, &err);
+    } else {
+        rc = 0;
+        if (!m)   /* not held (freed for the budget, edited since, or not in the tree): load it now */
+            rc = sst_module_load(&m, hp->project, PyBytes_AS_STRING(path), name, PyBytes_AS_STRING(source),
+                                 (size_t)PyBytes_GET_SIZE(source), &options, &err);
+        if (!rc) rc = sst_module_rewrite(&r, hp->project, m, &options, &err);
+        sst_module_free(m);
+    }
     Py_END_ALLOW_THREADS
     if (rc) {
         error_from(rc, &err);
@@ -142,14 +545,33 @@ PyMethodDef sst_hook_methods[] = {
      "rewriter_catalog(files) -> handle\n\n"
      "The built-in catalogue plus the catalogue files FILES (in order), for\n"
      "rewrite_source(). Raises ValueError naming the file and line of a bad entry."},
+    {"package_files", (PyCFunction)hook_package_files, METH_O,
+     "package_files(top) -> (stamp, rels)\n\n"
+     "The Python files under the package directory TOP as sst-rewrite walks\n"
+     "them (VCS and cache directories, virtualenvs and symlinks out of the tree\n"
+     "skipped), relative to TOP, sorted and joined by NULs ('' if none), and\n"
+     "STAMP: 8 bytes hashing their\n"
+     "paths, sizes and modification times (and whether TOP's parent is a\n"
+     "package), which change when a file is added, removed or written."},
+    {"rewriter_project", (PyCFunction)hook_project_new, METH_VARARGS,
+     "rewriter_project(catalog, profile, modules) -> (handle, digest)\n\n"
+     "The project of MODULES analysed as a whole and linked, as sst-rewrite's\n"
+     "first pass does: each item is (path, name, alias, is_package, source),\n"
+     "in the order sst-rewrite walks the files; ALIAS is another name the\n"
+     "module is imported by, or None. digest: sst_project_digest, a hash of\n"
+     "what the modules export (a module whose source is unchanged rewrites to\n"
+     "the same output while it is unchanged too). A module the core refuses is\n"
+     "left out of the analysis; rewrite_source reports it."},
     {"rewrite_source", (PyCFunction)(void (*)(void))hook_rewrite, METH_VARARGS | METH_KEYWORDS,
-     "rewrite_source(catalog, source, path, module, is_package=False, profile='standard')\n"
+     "rewrite_source(catalog, source, path, module, is_package=False, profile='standard', project=None)\n"
      "    -> (status, output, nsites, insertions, problem_line, problem, encoding)\n\n"
      "Rewrites one module's bytes as sst-rewrite does for the same file, module\n"
      "name, profile and catalogue. status: 'instrumented', 'unchanged', 'already'\n"
      "or 'unparseable' (output is then SOURCE itself). insertions: ((offset,\n"
      "length), ...) of the injected text, in the original bytes. encoding: the\n"
-     "source's ('utf-8', 'utf-8-sig', 'latin-1'...). PATH is used in\n"
-     "messages only. Raises ValueError (path:line: message) for a file the core\n"
+     "source's ('utf-8', 'utf-8-sig', 'latin-1'...). PROJECT: a handle of\n"
+     "rewriter_project() with the same catalogue, whose exports resolve the\n"
+     "module's first-party names; None: the module is a project of one.\n"
+     "PATH names the module in the project, and in messages. Raises ValueError (path:line: message) for a file the core\n"
      "refuses, such as an undecodable one."},
     {NULL, NULL, 0, NULL}};

@@ -152,15 +152,9 @@ def _syntax_error(exc: SyntaxError) -> NoReturn:
 def _module_name_of(path: str) -> str:
     """The name sst-rewrite gives the file PATH: its stem, behind the names
     of the enclosing directories that hold an __init__.py."""
+    from ._hook import package_chain
     stem = os.path.basename(path).partition(".")[0]
-    parts = [] if stem == "__init__" else [stem]
-    directory = os.path.dirname(os.path.realpath(path))
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        parts.insert(0, os.path.basename(directory))
-        directory = parent
+    parts = package_chain(os.path.dirname(os.path.realpath(path))) + ([] if stem == "__init__" else [stem])
     return ".".join(parts) or "__main__"
 
 

@@ -3,12 +3,19 @@ modules at import with the C rewriter core linked into ``sst_runtime._sst``
 (the same bytes ``sst-rewrite`` writes for the same file, module name and
 configuration), and keeps the compiled result in ``__pycache__``.
 
+A module of a package is rewritten against its project, as ``sst-rewrite``
+rewrites it: every Python file of the package's top-level directory,
+analysed as a whole and linked once per process, when a module of it first
+has to be rewritten (so a client made in one module resolves in another).
+
 The cache works like pytest's assertion rewriting: one file per module,
 ``__pycache__/NAME.<cache tag>-sst-<rewriter version>-<config hash>.pyc``,
-whose header holds the extension's identity and the hash of the source it
-was made from; it is written to a temporary file and renamed into place, and
-silently not written where the directory is read-only or
-``sys.dont_write_bytecode`` is set. docs/import-hook.md is the user's guide.
+whose header holds the extension's identity, the hash of the source it was
+made from and what it depends on in its project (a stamp of the package's
+files and the digest of the project's exports); it is written to a
+temporary file and renamed into place, and silently not written where the
+directory is read-only or ``sys.dont_write_bytecode`` is set.
+docs/import-hook.md is the user's guide.
 """
 import _thread
 import _imp
@@ -50,11 +57,29 @@ CodeType = type(_source_hash.__code__)
 PROFILES = ("minimal", "standard", "full")
 DONT_REWRITE = "SST_DONT_REWRITE"
 _MAGIC = _bootstrap_external.MAGIC_NUMBER
-_HEADER_SIZE = len(_MAGIC) + 8 + 8
+# magic, fingerprint, source hash, then what the code depends on beyond its
+# source (16 bytes): the package stamp and the project digest; or a key of
+# the module's name for a project of one module; or nothing (an opt-out)
+_HEADER_SIZE = len(_MAGIC) + 8 + 8 + 16
+_NO_DEPENDENCY = bytes(16)
 
 # The one installed finder (install_import_hook replaces it).
 _installed: 'Optional["RewritingFinder"]' = None
 _install_lock = _thread.allocate_lock()
+
+
+def package_chain(directory: str) -> "List[str]":
+    """The package names DIRECTORY stands for, outermost first: it and each
+    directory above it holding an __init__.py (sst-rewrite's module names)."""
+    chain: "List[str]" = []
+    d = os.path.realpath(directory)
+    while os.path.isfile(os.path.join(d, "__init__.py")):
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        chain.insert(0, os.path.basename(d))
+        d = parent
+    return chain
 
 
 def _extension() -> "Any":
@@ -277,6 +302,83 @@ def _remap_columns(code: "CodeType", cmap: "_ColumnMap") -> "CodeType":
 
 # ---- the finder and its loader ----------------------------------------------
 
+class _Package:
+    """The project of the modules of one top-level package: every Python
+    file under its directory, as sst-rewrite walks it (VCS and cache
+    directories, virtualenvs and symlinks leaving the tree are skipped),
+    declared by the names sst-rewrite gives them when it is run on the
+    directory that holds the package. The stamp (the files' paths, sizes
+    and modification times) is taken once per process, at first need; the
+    project is built once, when a module of the package first has to be
+    rewritten."""
+
+    def __init__(self, top: str, ext: "Any") -> None:
+        self.top = top
+        self.ext = ext
+        self.lock = _thread.allocate_lock()
+        self._files: "Optional[List[str]]" = None   # paths relative to top, sorted
+        self._stamp: "Optional[bytes]" = None
+        self.built = False
+        self.handle: "Any" = None
+        self.digest = b""
+
+    def stamp(self) -> bytes:
+        if self._stamp is None:
+            with self.lock:
+                if self._stamp is None:
+                    self._walk()
+        return self._stamp  # type: ignore[return-value]
+
+    def _walk(self) -> None:
+        self._stamp, rels = self.ext.package_files(self.top)
+        self._files = rels.split("\0") if rels else []
+
+    def modules(self) -> "List[Tuple[str, str, Optional[str], bool, bytes]]":
+        """(path, name, alias, is_package, source) of every file, in the
+        order and under the names sst-rewrite gives them (run on the
+        directory that holds the package): the dotted name of its chain of
+        directories with an __init__.py, and its path under that directory
+        as an alias when it differs. The caller holds the lock."""
+        if self._stamp is None:
+            self._walk()
+        top = self.top
+        base = os.path.basename(top)
+        # the package's own chain: its directory, and those above it with an __init__.py
+        chain = package_chain(top)
+        # per directory under the package ("" is its own): the names it gives its modules
+        prefixes: "Dict[str, List[str]]" = {"": chain}
+
+        def names_of(directory: str) -> "List[str]":
+            known = prefixes.get(directory)
+            if known is None:
+                parent, _, last = directory.rpartition("/")
+                known = (names_of(parent) + [last]
+                         if os.path.isfile(os.path.join(top, directory, "__init__.py")) else [])
+                prefixes[directory] = known
+            return known
+
+        out = []
+        for rel in self._files or ():     # sst-rewrite's order: by path, byte by byte
+            path = os.path.join(top, rel)
+            directory, _, filename = rel.rpartition("/")
+            stem = filename.partition(".")[0]
+            is_package = stem == "__init__"
+            names = names_of(directory)
+            name = ".".join(names + ([] if is_package else [stem])) or "__main__"
+            full_rel = base + "/" + rel
+            alias = full_rel.rpartition(".")[0] if "." in full_rel.rpartition("/")[2] else full_rel
+            if alias.endswith("/__init__"):
+                alias = alias[:-len("/__init__")]
+            alias = alias.replace("/", ".")
+            try:
+                with open(path, "rb") as f:
+                    source = f.read()
+            except OSError:
+                continue
+            out.append((path, name, alias if alias and alias != name else None, is_package, source))
+        return out
+
+
 class RewritingFinder:
     """The ``sys.meta_path`` finder of import-hook mode.
 
@@ -313,7 +415,9 @@ class RewritingFinder:
         self._busy: "set" = set()   # idents of the threads inside the hook's own work
         self._lock = _thread.allocate_lock()
         self._warned: set = set()
-        self._stats = {"rewrites": 0, "cache_hits": 0, "cache_writes": 0, "opted_out": 0, "failures": 0}
+        self._stats = {"rewrites": 0, "cache_hits": 0, "cache_writes": 0, "opted_out": 0, "failures": 0,
+                       "projects": 0}
+        self._packages: "Dict[str, _Package]" = {}     # by the package's directory
         self.version = ext.rewriter_version()
         self.config_hash, self._fingerprint = self._identity(ext)
         self.cache_suffix = f"-sst-{self.version}-{self.config_hash}.pyc"
@@ -348,7 +452,8 @@ class RewritingFinder:
         """Counters since installation: ``rewrites`` (modules the rewriter
         core was run on), ``cache_hits`` (modules loaded from the cache),
         ``cache_writes``, ``opted_out`` (SST_DONT_REWRITE), ``failures``
-        (modules imported unchanged because the rewrite failed)."""
+        (modules imported unchanged because the rewrite failed),
+        ``projects`` (packages analysed as a whole)."""
         with self._lock:
             return dict(self._stats)
 
@@ -417,13 +522,53 @@ class RewritingFinder:
             busy.discard(ident)
         if spec is None or type(spec.loader) is not _SourceFileLoader or not spec.origin:
             return None
-        if verdict == 1 and self._is_protected(os.path.dirname(spec.origin)):
+        # the directory by str methods, not os.path.dirname: this runs for every module
+        if verdict == 1 and self._is_protected(spec.origin.rpartition(os.sep)[0] or os.sep):
             return None
         spec.loader = RewritingLoader(fullname, spec.origin, self, spec.submodule_search_locations is not None)
         return spec
 
     def invalidate_caches(self) -> None:
         self._protected.clear()
+
+    # -- projects
+
+    def package_of(self, path: str, module: str, is_package: bool = False) -> "Optional[_Package]":
+        """The project of the module MODULE at PATH: its top-level package
+        (the directory that many levels above PATH), or None for a module
+        outside any package (a project of one module)."""
+        depth = module.count(".") - (0 if is_package else 1)
+        if depth < 0:
+            return None
+        # str methods, not os.path: this runs for every module, cached or not
+        sep = os.sep
+        top = path.rpartition(sep)[0]
+        for _ in range(depth):
+            top = top.rpartition(sep)[0]
+        if top.rpartition(sep)[2] != module.partition(".")[0]:
+            return None     # not laid out as its name says: a project of one
+        package = self._packages.get(top)
+        if package is None:
+            with self._lock:
+                package = self._packages.setdefault(top, _Package(top, self._ext))
+        return package
+
+    def _project(self, package: "_Package") -> "Any":
+        """PACKAGE's project handle, built at the first call (None if it
+        cannot be built: its modules are then rewritten one by one)."""
+        if not package.built:
+            with package.lock:
+                if not package.built:
+                    modules = package.modules()
+                    try:
+                        package.handle, digest = self._ext.rewriter_project(self.catalog(), self.profile, modules)
+                        package.digest = digest.to_bytes(8, "little")
+                        self._count("projects")
+                    except (ValueError, OSError, RuntimeError, MemoryError) as exc:
+                        self._warn(package.top, f"{package.top}: cannot analyse the package ({exc}); its modules "
+                                                f"are rewritten one by one, not cached, and")
+                    package.built = True
+        return package.handle
 
     # -- code
 
@@ -437,7 +582,10 @@ class RewritingFinder:
         plain = _cache_from_source(source_path)
         return plain[:-len(".pyc")] + self.cache_suffix
 
-    def _read_cache(self, cache: str, source_hash: bytes) -> "Optional[CodeType]":
+    def _read_cache(self, cache: str, source_hash: bytes) -> "Optional[bytes]":
+        """The cache file's bytes when it was made by this extension and
+        configuration from this very source (what it depends on beyond its
+        source is for the caller to check), else None."""
         try:
             with _io.FileIO(cache, "r") as f:
                 data = f.readall()
@@ -446,16 +594,19 @@ class RewritingFinder:
         if (len(data) <= _HEADER_SIZE or data[:4] != _MAGIC or data[4:12] != self._fingerprint
                 or data[12:20] != source_hash):
             return None
+        return data
+
+    @staticmethod
+    def _code_of(data: bytes) -> "Optional[CodeType]":
         try:
             code = marshal.loads(memoryview(data)[_HEADER_SIZE:])
         except (EOFError, ValueError, TypeError):
             return None
         return code if isinstance(code, CodeType) else None
 
-    def _write_cache(self, cache: str, source_path: str, source_hash: bytes, code: "CodeType") -> None:
+    def _write_cache(self, cache: str, source_path: str, data: bytes) -> None:
         if sys.dont_write_bytecode:
             return
-        data = _MAGIC + self._fingerprint + source_hash + marshal.dumps(code)
         tmp = f"{cache}.{os.getpid()}.{_thread.get_ident()}.tmp"
         try:
             # the source's permission bits, writable by its owner, as Python's own bytecode
@@ -486,11 +637,15 @@ class RewritingFinder:
         file PATH holds SOURCE. status is the rewriter's ("instrumented",
         "unchanged", "already", "unparseable") or "opted-out"
         (SST_DONT_REWRITE); the bytes are sst-rewrite's output for the same
-        file, module name, profile and catalogue, or SOURCE. Raises
-        ValueError for a file the rewriter refuses (an undecodable one)."""
+        file, module name, profile and catalogue (sst-rewrite run on the
+        directory holding the module's top-level package), or SOURCE.
+        Raises ValueError for a file the rewriter refuses (an undecodable one)."""
         if _is_docstring_opt_out(source):
             return "opted-out", source
-        return self._ext.rewrite_source(self.catalog(), source, path, module, is_package, self.profile)[:2]
+        package = self.package_of(path, module, is_package)
+        project = self._project(package) if package is not None else None
+        return self._ext.rewrite_source(self.catalog(), source, path, module, is_package, self.profile,
+                                        project)[:2]
 
     def catalog(self) -> "Any":
         """The rewriter's catalogue handle: the built-in one and the hook's files."""
@@ -500,61 +655,99 @@ class RewritingFinder:
                     self._catalog = self._ext.rewriter_catalog(self.catalog_files)
         return self._catalog
 
-    def _compile(self, source: bytes, path: str, module: str, is_package: bool) -> "Tuple[CodeType, bool]":
+    def _dependency(self, module: str, is_package: bool, package: "Optional[_Package]") -> "Optional[bytes]":
+        """The header's 16 bytes of what a rewritten module depends on beyond
+        its source: the package's stamp and the project's digest, or for a
+        project of one module a key of its name; None: not to be cached."""
+        if package is None:
+            return _source_hash(b"module %s %d" % (module.encode(), is_package)) + bytes(8)
+        if package.handle is None:
+            return None     # the project could not be built: rewritten alone, not cached
+        return package.stamp() + package.digest
+
+    def _compile(self, source: bytes, path: str, module: str, is_package: bool,
+                 package: "Optional[_Package]") -> "Tuple[CodeType, Optional[bytes]]":
         """The code object of SOURCE rewritten (or original, when the module
-        opts out or cannot be rewritten), and whether it may be cached: a
-        failed rewrite is not, so that it is reported on every run."""
+        opts out or cannot be rewritten), and the header's dependency bytes
+        if it may be cached: a failed rewrite is not, so that it is reported
+        on every run."""
         if _is_docstring_opt_out(source):
             self._count("opted_out")
-            return compile(source, path, "exec", dont_inherit=True), True
+            return compile(source, path, "exec", dont_inherit=True), _NO_DEPENDENCY
+        project = self._project(package) if package is not None else None
         self._count("rewrites")
         try:
             status, output, _nsites, insertions, line, problem, encoding = self._ext.rewrite_source(
-                self.catalog(), source, path, module, is_package, self.profile)
+                self.catalog(), source, path, module, is_package, self.profile, project)
         except (ValueError, OSError, RuntimeError, MemoryError) as exc:
             code = compile(source, path, "exec", dont_inherit=True)   # Python's own error, if any
             self._count("failures")
             self._warn(path, f"{exc}")   # "path:line: message"
-            return code, False
+            return code, None
         if status == "unparseable":
             code = compile(source, path, "exec", dont_inherit=True)   # Python's own SyntaxError, if any
             self._count("failures")
             self._warn(path, f"{path}:{line}: cannot parse ({problem})")
-            return code, False
+            return code, None
+        dependency = self._dependency(module, is_package, package)
         if status != "instrumented":
-            return compile(source, path, "exec", dont_inherit=True), True
+            return compile(source, path, "exec", dont_inherit=True), dependency
         try:
             code = compile(output, path, "exec", dont_inherit=True)
         except SyntaxError as exc:
             original = compile(source, path, "exec", dont_inherit=True)   # the user's error, if any
             self._count("failures")
             self._warn(path, f"{path}:{exc.lineno}: the rewritten code does not compile ({exc.msg})")
-            return original, False
+            return original, None
         if sys.version_info >= (3, 11) and insertions:
             try:
                 code = _remap_columns(code, _ColumnMap(source, output, insertions, encoding))
             except (LookupError, ValueError, IndexError):
                 pass    # an unknown table layout: the columns stay as compiled
-        return code, True
+        return code, dependency
 
     def code_for(self, source: bytes, path: str, module: str, is_package: bool = False) -> "CodeType":
         """The code to run for the module MODULE whose file PATH holds
-        SOURCE: from the cache when it is valid, else rewritten (and cached)."""
+        SOURCE: from the cache when it is valid, else rewritten (and cached).
+
+        A cache entry is valid when it was made from this source and what it
+        depends on is unchanged: for a module of a package, the stamp of the
+        package's files (their paths, sizes and modification times); when
+        the stamp differs, the digest of what the project's modules export
+        (the project is built then, once), and an entry that passes is
+        written again with the new stamp."""
         source_hash = _source_hash(source)
         cache = self.cache_path(path)
-        code = self._read_cache(cache, source_hash)
-        if code is not None:
-            self._count("cache_hits")
-            return code
+        package = self.package_of(path, module, is_package)
+        data = self._read_cache(cache, source_hash)
+        if data is not None:
+            dependency = data[20:36]
+            if (dependency == _NO_DEPENDENCY
+                    or (dependency[:8] == (package._stamp or package.stamp()) if package is not None
+                        else dependency == self._dependency(module, is_package, None))):
+                code = self._code_of(data)
+                if code is not None:
+                    self._count("cache_hits")
+                    return code
         # the rewrite may import (ast, the codec of the file): those imports
         # are the hook's own, not the program's
         busy, ident = self._busy, _thread.get_ident()
         outer = ident in busy
         busy.add(ident)
         try:
-            code, cacheable = self._compile(source, path, module, is_package)
-            if cacheable:
-                self._write_cache(cache, path, source_hash, code)
+            if data is not None and package is not None and self._project(package) is not None:
+                fresh = package.stamp() + package.digest
+                if data[28:36] == package.digest and data[20:28] != bytes(8):
+                    # other files changed, not what this module can see of them
+                    code = self._code_of(data)
+                    if code is not None:
+                        self._count("cache_hits")
+                        self._write_cache(cache, path, data[:20] + fresh + data[_HEADER_SIZE:])
+                        return code
+            code, dependency = self._compile(source, path, module, is_package, package)
+            if dependency is not None:
+                self._write_cache(cache, path, _MAGIC + self._fingerprint + source_hash + dependency
+                                  + marshal.dumps(code))
             return code
         finally:
             if not outer:
@@ -571,7 +764,7 @@ class RewritingLoader(_SourceFileLoader):
         self._package = is_package
 
     def get_code(self, fullname: str) -> "CodeType":
-        path = self.get_filename(fullname)
+        path = self.path if fullname == self.name else self.get_filename(fullname)   # the latter raises
         return self.finder.code_for(self.get_data(path), path, fullname, self._package)
 
 

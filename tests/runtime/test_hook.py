@@ -186,9 +186,10 @@ class HookCase(unittest.TestCase):
         return sorted(os.listdir(pycache)) if os.path.isdir(pycache) else []
 
 
-def stats(rewrites: int = 0, hits: int = 0, writes: int = 0, opted_out: int = 0, failures: int = 0) -> Dict[str, int]:
+def stats(rewrites: int = 0, hits: int = 0, writes: int = 0, opted_out: int = 0, failures: int = 0,
+          projects: int = 0) -> Dict[str, int]:
     return {"rewrites": rewrites, "cache_hits": hits, "cache_writes": writes, "opted_out": opted_out,
-            "failures": failures}
+            "failures": failures, "projects": projects}
 
 
 STATS = 'print(json.dumps({"stats": finder.stats(), "hash": finder.config_hash, REPORT}))\n'
@@ -237,7 +238,7 @@ class SameAsCliTests(HookCase):
         want = [repr(shape(c)) for c in (klass["__init__"], klass["receipt"], klass["send"], consts["summary"])]
         self.assertEqual(got["functions"], want)
         self.assertTrue(got["bound"])
-        self.assertEqual(got["stats"], stats(rewrites=2, writes=2))
+        self.assertEqual(got["stats"], stats(rewrites=2, writes=2, projects=1))
 
 
 SHAPE_SOURCE = '''
@@ -252,7 +253,7 @@ class CacheTests(HookCase):
 
     def test_warm_cache_is_used_and_invalidated_by_the_source_hash(self):
         first = self.report(self.IMPORT)
-        self.assertEqual(first["stats"], stats(rewrites=2, writes=2))
+        self.assertEqual(first["stats"], stats(rewrites=2, writes=2, projects=1))
         self.assertEqual(first["summary"], "Jane: 1 items, 1.50")
         suffix = f".{TAG}-sst-{VERSION}-{first['hash']}.pyc"
         self.assertRegex(first["hash"], r"^[0-9a-f]{16}$")
@@ -270,7 +271,7 @@ class CacheTests(HookCase):
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
         self.assertEqual(os.stat(path).st_size, before.st_size)
         third = self.report(self.IMPORT)
-        self.assertEqual(third["stats"], stats(rewrites=1, hits=1, writes=1))
+        self.assertEqual(third["stats"], stats(rewrites=1, hits=1, writes=1, projects=1))
         self.assertEqual(third["summary"], "Jane: 1 ITEMS, 1.50")
         self.assertEqual(self.cached(), ["__init__" + suffix, "mail" + suffix])   # replaced, no temp left
 
@@ -281,7 +282,7 @@ class CacheTests(HookCase):
     def test_each_configuration_has_its_own_cache_file(self):
         standard = self.report(self.IMPORT)
         minimal = self.report(self.IMPORT, hook={"profile": "minimal"})
-        self.assertEqual(minimal["stats"], stats(rewrites=2, writes=2))
+        self.assertEqual(minimal["stats"], stats(rewrites=2, writes=2, projects=1))
         self.assertNotEqual(minimal["hash"], standard["hash"])
         names = [f"{m}.{TAG}-sst-{VERSION}-{h}.pyc" for m in ("__init__", "mail")
                  for h in (standard["hash"], minimal["hash"])]
@@ -297,20 +298,20 @@ class CacheTests(HookCase):
         user = 65534 if os.geteuid() == 0 else None   # root writes anywhere: run as nobody
         for _ in range(2):
             got = self.report(self.IMPORT, user=user)
-            self.assertEqual(got["stats"], stats(rewrites=2))
+            self.assertEqual(got["stats"], stats(rewrites=2, projects=1))
             self.assertEqual(got["summary"], "Jane: 1 items, 1.50")
             self.assertEqual(self.cached(), [])
 
     def test_no_cache_under_dont_write_bytecode(self):
         for _ in range(2):
             got = self.report(self.IMPORT, flags=["-B"])
-            self.assertEqual(got["stats"], stats(rewrites=2))
+            self.assertEqual(got["stats"], stats(rewrites=2, projects=1))
             self.assertEqual(self.cached(), [])
 
     def test_pycache_prefix_is_honoured(self):
         prefix = os.path.join(self.tmp, "prefix")
         got = self.report(self.IMPORT, PYTHONPYCACHEPREFIX=prefix)
-        self.assertEqual(got["stats"], stats(rewrites=2, writes=2))
+        self.assertEqual(got["stats"], stats(rewrites=2, writes=2, projects=1))
         self.assertEqual(self.cached(), [])
         mirrored = os.path.join(prefix, self.path("shop").lstrip(os.sep))
         suffix = f".{TAG}-sst-{VERSION}-{got['hash']}.pyc"
@@ -318,8 +319,13 @@ class CacheTests(HookCase):
         self.assertEqual(self.report(self.IMPORT, PYTHONPYCACHEPREFIX=prefix)["stats"], stats(hits=2))
 
     def test_concurrent_imports_from_threads(self):
+        # The libraries the modules import are loaded first: a first import
+        # of requests (whose urllib3 goes through six's meta-path importer,
+        # which imports while CPython 3.11 holds the global import lock) in
+        # one thread and of sqlite3 in another can deadlock in the import
+        # system itself, with or without the hook.
         got = self.report(reporting('''
-import threading
+import threading, requests, sqlite3, logging
 mods = {}
 def load(name):
     mods[name] = __import__(name, fromlist=["summary"])
@@ -330,7 +336,7 @@ for t in threads:
     t.join()
 ''', '"bound": sorted(n for n, m in mods.items() if "__sst__" in vars(m))'))
         self.assertEqual(got["bound"], ["shop.fail", "shop.mail", "shop.notes"])
-        self.assertEqual(got["stats"], stats(rewrites=4, writes=4))
+        self.assertEqual(got["stats"], stats(rewrites=4, writes=4, projects=1))   # one project, built once
         self.assertEqual(len(self.cached()), 4)
 
     def test_recursion_guard_leaves_the_hooks_own_imports_alone(self):
@@ -351,6 +357,158 @@ import shop.mail
         # shop/__init__ and shop.mail were rewritten; each time the hook's own lookup got the plain loader
         self.assertEqual(got["during"], ["SourceFileLoader", "SourceFileLoader"])
         self.assertEqual(got["after"], "RewritingLoader")
+
+
+CLIENTS = 'import requests\n\nhttp = requests.Session()\n'
+NOTIFY = ('from .clients import http\n\n\n'
+          'def ping(email):\n    return http.post("http://127.0.0.1:1/", json={"to": email}, timeout=1)\n')
+WRAPPED = b'__sst__.external("requests.Session().post", http.post, (email,))'
+
+
+def cli_names(tree: str) -> Dict[str, Any]:
+    """rel path -> (module name, is_package) as sst-rewrite names the files
+    of TREE (the chain of directories with an __init__.py)."""
+    out = {}
+    for dirpath, dirs, files in os.walk(tree):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, name)
+            stem = name[:-3]
+            parts = [] if stem == "__init__" else [stem]
+            d = dirpath
+            while os.path.isfile(os.path.join(d, "__init__.py")):
+                parts.insert(0, os.path.basename(d))
+                d = os.path.dirname(d)
+            out[os.path.relpath(path, tree)] = (".".join(parts), stem == "__init__")
+    return out
+
+
+class ProjectTests(HookCase):
+    """A module of a package is rewritten against the whole package, as
+    sst-rewrite rewrites it; its cache entry follows the other modules."""
+
+    def test_every_package_module_equals_the_cli_output_of_the_tree(self):
+        # clients made in one module and used in another, re-exported through
+        # a package __init__, self attributes used in a subclass elsewhere
+        from sst_runtime._hook import RewritingFinder
+        cases = [(os.path.join(ROOT, "fixtures", "projects", "pkg_init"), "clinic/api.py"),
+                 (os.path.join(ROOT, "fixtures", "projects", "self_attrs"), "care/reminders.py"),
+                 (os.path.join(ROOT, "fixtures", "budget_tracker"), "budget/insight.py")]
+        for tree, cross in cases:
+            with self.subTest(tree=os.path.basename(tree)):
+                out = os.path.join(self.tmp, "out-" + os.path.basename(tree))
+                run = subprocess.run([REWRITER, tree, "-o", out, "-q", "--no-config"], capture_output=True,
+                                     text=True)
+                self.assertEqual(run.returncode, 0, run.stderr)
+                finder = RewritingFinder()
+                compared = []
+                for rel, (name, is_package) in cli_names(tree).items():
+                    if "." not in name and not is_package:
+                        continue    # a top-level module is a project of its own for the hook
+                    path = os.path.join(tree, rel)
+                    with open(path, "rb") as f:
+                        source = f.read()
+                    with open(os.path.join(out, rel), "rb") as f:
+                        want = f.read()
+                    self.assertEqual(finder.rewrite(source, path, name, is_package)[1], want, rel)
+                    compared.append(rel)
+                self.assertEqual(finder.stats()["projects"], 1)
+                self.assertGreaterEqual(len(compared), 5)
+                # the cross-module module needs the project: alone it is rewritten otherwise
+                with open(os.path.join(tree, cross), "rb") as f:
+                    source = f.read()
+                name, is_package = cli_names(tree)[cross]
+                alone = finder._ext.rewrite_source(finder.catalog(), source, os.path.join(tree, cross), name,
+                                                   is_package, "standard")[1]
+                with open(os.path.join(out, cross), "rb") as f:
+                    self.assertNotEqual(alone, f.read())
+
+    IMPORT = reporting(SHAPE_SOURCE + "import shop.notify\n", '"wrapped": repr(shape(shop.notify.ping.__code__))')
+
+    def notify_shape(self, clients: str) -> Any:
+        """The shape of ping, and notify.py, as the CLI rewrites the package with CLIENTS."""
+        tree = os.path.join(self.tmp, "cli-tree")
+        shutil.rmtree(tree, ignore_errors=True)
+        for rel, text in (("shop/__init__.py", FILES["shop/__init__.py"]), ("shop/clients.py", clients),
+                          ("shop/notify.py", NOTIFY)):
+            os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
+            with open(os.path.join(tree, rel), "w", encoding="utf-8") as f:
+                f.write(text)
+        out = os.path.join(self.tmp, "cli-tree-out")
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run([REWRITER, tree, "-o", out, "-q", "--no-config"], check=True)
+        with open(os.path.join(out, "shop", "notify.py"), "rb") as f:
+            cli = f.read()
+        module = compile(cli, self.path("shop/notify.py"), "exec", dont_inherit=True)
+        ping = next(c for c in module.co_consts if getattr(c, "co_name", "") == "ping")
+        return repr(shape(ping)), cli
+
+    def test_client_of_another_module_is_wrapped_and_the_cache_follows_it(self):
+        self.write("shop/clients.py", CLIENTS)
+        self.write("shop/notify.py", NOTIFY)
+        wrapped, cli = self.notify_shape(CLIENTS)
+        self.assertIn(WRAPPED, cli)
+
+        first = self.report(self.IMPORT)
+        self.assertEqual(first["wrapped"], wrapped)
+        self.assertEqual(first["stats"], stats(rewrites=3, writes=3, projects=1))   # shop, .notify, .clients
+        # warm: nothing parsed, no project built
+        self.assertEqual(self.report(self.IMPORT)["stats"], stats(hits=3))
+
+        # another module changes, but not what notify sees of it: the
+        # entries are checked against the project's digest and kept
+        self.write("shop/mail.py", MAIL + "\n# a comment\n")
+        again = self.report(self.IMPORT)
+        self.assertEqual(again["stats"], stats(hits=3, writes=3, projects=1))   # entries refreshed
+        self.assertEqual(again["wrapped"], wrapped)
+        self.assertEqual(self.report(self.IMPORT)["stats"], stats(hits=3))
+
+        # the client goes away: notify, unchanged itself, is rewritten
+        self.write("shop/clients.py", "http = None\n")
+        plain, cli = self.notify_shape("http = None\n")
+        self.assertNotIn(WRAPPED, cli)
+        self.assertNotEqual(plain, wrapped)
+        gone = self.report(self.IMPORT)
+        self.assertEqual(gone["wrapped"], plain)
+        self.assertEqual(gone["stats"], stats(rewrites=3, writes=3, projects=1))
+        self.assertEqual(self.report(self.IMPORT)["stats"], stats(hits=3))
+
+    def test_package_files_are_those_sst_rewrite_walks(self):
+        from sst_runtime import _sst
+        for rel in ("shop/sub/deep.py", "shop/tool.pyw", "shop/data.txt", "shop/__pycache__/x.py",
+                    "shop/.git/hooks.py", "shop/venv/lib.py", "shop/venv/pyvenv.cfg", "outside/far.py"):
+            self.write(rel, "x = 1\n")
+        os.symlink(self.path("outside"), self.path("shop/linked"))        # leaves the tree: not followed
+        os.symlink(self.path("shop/sub"), self.path("shop/again"))         # inside: followed
+        os.symlink(self.path("shop"), self.path("shop/sub/loop"))          # a loop: not followed
+        stamp, rels = _sst.package_files(self.path("shop"))
+        self.assertEqual(rels.split("\0"), ["__init__.py", "__main__.py", "again/deep.py", "cli.py", "fail.py",
+                                            "legacy.py", "mail.py", "notes.py", "sub/deep.py", "tool.pyw"])
+        self.assertEqual(len(stamp), 8)
+        self.assertEqual(_sst.package_files(self.path("shop"))[0], stamp)
+        path = self.path("shop/notes.py")
+        os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 1000))
+        touched = _sst.package_files(self.path("shop"))[0]
+        self.assertNotEqual(touched, stamp)
+        self.write("shop/new.py", "")
+        self.assertNotIn(_sst.package_files(self.path("shop"))[0], (stamp, touched))
+        self.assertEqual(_sst.package_files(self.path("missing")), (_sst.package_files(self.path("missing"))[0], ""))
+
+    def test_a_module_edited_after_the_project_was_built_is_rewritten_from_its_bytes(self):
+        # the parse held since the project was built is not used for other bytes
+        self.write("shop/clients.py", CLIENTS)
+        self.write("shop/notify.py", NOTIFY)
+        from sst_runtime._hook import RewritingFinder
+        finder = RewritingFinder()
+        with open(self.path("shop/__init__.py"), "rb") as f:
+            finder.rewrite(f.read(), self.path("shop/__init__.py"), "shop", True)
+        edited = NOTIFY.replace("timeout=1", "timeout=2").encode()
+        status, output = finder.rewrite(edited, self.path("shop/notify.py"), "shop.notify")
+        self.assertEqual(status, "instrumented")
+        self.assertIn(WRAPPED + b'("http://127.0.0.1:1/", json={"to": email}, timeout=2)', output)
+        self.assertEqual(finder.stats()["projects"], 1)
 
 
 class OriginalLinesTests(HookCase):
@@ -446,7 +604,7 @@ class WhatIsRewrittenTests(HookCase):
         got = self.report(reporting("import shop.legacy, shop.notes\n",
                                     '"legacy": "__sst__" in vars(shop.legacy), "notes": "__sst__" in vars(shop.notes)'))
         self.assertEqual((got["legacy"], got["notes"]), (False, True))
-        self.assertEqual(got["stats"], stats(rewrites=2, writes=3, opted_out=1))
+        self.assertEqual(got["stats"], stats(rewrites=2, writes=3, opted_out=1, projects=1))
         again = self.report(reporting("import shop.legacy\n", '"legacy": "__sst__" in vars(shop.legacy)'))
         self.assertEqual((again["legacy"], again["stats"]), (False, stats(hits=2)))
 
@@ -472,8 +630,8 @@ print(json.dumps({{"was_loaded": was_loaded, "first": first, "asked": asked.stat
         got = json.loads(self.child(body, {}).stdout)
         self.assertFalse(got["was_loaded"])
         self.assertEqual(got["bound"], [False, False, True, True, False])
-        self.assertEqual(got["first"], stats(rewrites=2, writes=2))
-        self.assertEqual(got["asked"], stats(rewrites=1, writes=1))
+        self.assertEqual(got["first"], stats(rewrites=2, writes=2, projects=1))
+        self.assertEqual(got["asked"], stats(rewrites=1, writes=1))   # a top-level module: a project of one
         self.assertEqual((got["runtime"], got["colorsys"]), ("None", "None"))
         self.assertEqual((got["removed"], got["hooks"]), (True, []))
         ours = [n for n in os.listdir(os.path.join(site, "__pycache__")) if "-sst-" in n]
@@ -485,7 +643,7 @@ print(json.dumps({{"was_loaded": was_loaded, "first": first, "asked": asked.stat
                                     'for m in (other, shop, shop.mail, shop.notes)]'),
                           hook={"include": "shop", "exclude": ["shop.no*"]})
         self.assertEqual(got["bound"], [False, False, True, False])
-        self.assertEqual(got["stats"], stats(rewrites=2, writes=2))
+        self.assertEqual(got["stats"], stats(rewrites=2, writes=2, projects=1))
 
     def test_unparseable_and_undecodable_modules_fail_as_without_the_hook(self):
         self.write("shop/broken.py", "def f(:\n    pass\n")
@@ -515,12 +673,12 @@ real = finder._ext
 class Fake:
     def __getattr__(self, name):
         return getattr(real, name)
-    def rewrite_source(self, catalog, source, path, module, is_package, profile):
+    def rewrite_source(self, catalog, source, path, module, is_package, profile, project):
         if module == "shop.notes":
             return ("unparseable", source, 0, (), 3, "a construct it does not know", "utf-8")
         if module == "shop.mail":
             return ("instrumented", source + b"def broken(:\\n", 1, ((len(source), 13),), 0, "", "utf-8")
-        return real.rewrite_source(catalog, source, path, module, is_package, profile)
+        return real.rewrite_source(catalog, source, path, module, is_package, profile, project)
 finder._ext = Fake()
 import shop.notes, shop.mail
 ''', '"bound": ["__sst__" in vars(m) for m in (shop.notes, shop.mail)], "keep": shop.mail.summary("J", [])')
@@ -528,7 +686,7 @@ import shop.notes, shop.mail
         got = json.loads(run.stdout.splitlines()[-1])
         self.assertEqual(got["bound"], [False, False])
         self.assertEqual(got["keep"], "J: 0 items, 0.00")
-        self.assertEqual(got["stats"], stats(rewrites=3, writes=1, failures=2))   # failures are not cached
+        self.assertEqual(got["stats"], stats(rewrites=3, writes=1, failures=2, projects=1))   # failures are not cached
         self.assertEqual(run.stderr,
                          f"sst_runtime: import hook: {self.path('shop/notes.py')}:3: cannot parse "
                          "(a construct it does not know); imported unchanged\n"

@@ -119,6 +119,7 @@ typedef struct scan {
     size_t nfiles, cap;
     struct stat *dirs;   /* the directories being walked, to stop symlink loops */
     size_t ndirs, capdirs;
+    int flat;            /* the directory's own files only: no subdirectory */
     int oom;
 } scan;
 
@@ -188,7 +189,7 @@ static void scan_dir(scan *sc, const char *dir, const char *rel_dir)
             if (is_python_name(name)) scan_add(sc, rel, &st);
             continue;
         }
-        if (!S_ISDIR(st.st_mode)) continue;
+        if (!S_ISDIR(st.st_mode) || sc->flat) continue;
         int skip = 0;
         for (const char *const *s = skip_dirs; *s && !skip; s++) skip = !strcmp(name, *s);
         for (size_t i = 0; i < sc->ndirs && !skip; i++)   /* a symlink loop: a directory that holds it */
@@ -221,14 +222,17 @@ static int cmp_scan_files(const void *a, const void *b)
     return strcmp(((const scan_file *)a)->rel, ((const scan_file *)b)->rel);
 }
 
-/* package_files(top) -> (stamp, "rel\0rel...") */
-static PyObject *hook_package_files(PyObject *module, PyObject *arg)
+/* package_files(top, flat=False) -> (stamp, "rel\0rel...") */
+static PyObject *hook_package_files(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"top", "flat", NULL};
     PyObject *top = NULL, *rels = NULL, *result = NULL;
     scan sc = {0};
     char *real_top = NULL;
     uint64_t stamp = 0;
-    if (!PyUnicode_FSConverter(arg, &top)) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|p:package_files", kwlist, PyUnicode_FSConverter, &top,
+                                     &sc.flat))
+        return NULL;
     const char *dir = PyBytes_AS_STRING(top);
     Py_BEGIN_ALLOW_THREADS
     struct stat st;
@@ -545,12 +549,12 @@ PyMethodDef sst_hook_methods[] = {
      "rewriter_catalog(files) -> handle\n\n"
      "The built-in catalogue plus the catalogue files FILES (in order), for\n"
      "rewrite_source(). Raises ValueError naming the file and line of a bad entry."},
-    {"package_files", (PyCFunction)hook_package_files, METH_O,
-     "package_files(top) -> (stamp, rels)\n\n"
+    {"package_files", (PyCFunction)(void (*)(void))hook_package_files, METH_VARARGS | METH_KEYWORDS,
+     "package_files(top, flat=False) -> (stamp, rels)\n\n"
      "The Python files under the package directory TOP as sst-rewrite walks\n"
      "them (VCS and cache directories, virtualenvs and symlinks out of the tree\n"
-     "skipped), relative to TOP, sorted and joined by NULs ('' if none), and\n"
-     "STAMP: 8 bytes hashing their\n"
+     "skipped; with FLAT, TOP's own files only), relative to TOP, sorted and\n"
+     "joined by NULs ('' if none), and STAMP: 8 bytes hashing their\n"
      "paths, sizes and modification times (and whether TOP's parent is a\n"
      "package), which change when a file is added, removed or written."},
     {"rewriter_project", (PyCFunction)hook_project_new, METH_VARARGS,

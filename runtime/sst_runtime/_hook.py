@@ -312,9 +312,10 @@ class _Package:
     project is built once, when a module of the package first has to be
     rewritten."""
 
-    def __init__(self, top: str, ext: "Any") -> None:
+    def __init__(self, top: str, ext: "Any", flat: bool = False) -> None:
         self.top = top
         self.ext = ext
+        self.flat = flat    # the top-level modules of a directory, not a package
         self.lock = _thread.allocate_lock()
         self._files: "Optional[List[str]]" = None   # paths relative to top, sorted
         self._stamp: "Optional[bytes]" = None
@@ -330,7 +331,7 @@ class _Package:
         return self._stamp  # type: ignore[return-value]
 
     def _walk(self) -> None:
-        self._stamp, rels = self.ext.package_files(self.top)
+        self._stamp, rels = self.ext.package_files(self.top, self.flat)
         self._files = rels.split("\0") if rels else []
 
     def modules(self) -> "List[Tuple[str, str, Optional[str], bool, bytes]]":
@@ -369,7 +370,7 @@ class _Package:
             alias = full_rel.rpartition(".")[0] if "." in full_rel.rpartition("/")[2] else full_rel
             if alias.endswith("/__init__"):
                 alias = alias[:-len("/__init__")]
-            alias = alias.replace("/", ".")
+            alias = None if self.flat else alias.replace("/", ".")
             try:
                 with open(path, "rb") as f:
                     source = f.read()
@@ -417,7 +418,8 @@ class RewritingFinder:
         self._warned: set = set()
         self._stats = {"rewrites": 0, "cache_hits": 0, "cache_writes": 0, "opted_out": 0, "failures": 0,
                        "projects": 0}
-        self._packages: "Dict[str, _Package]" = {}     # by the package's directory
+        # by the package's directory; "\0" + a directory: its top-level modules (None: none)
+        self._packages: "Dict[str, Optional[_Package]]" = {}
         self.version = ext.rewriter_version()
         self.config_hash, self._fingerprint = self._identity(ext)
         self.cache_suffix = f"-sst-{self.version}-{self.config_hash}.pyc"
@@ -535,14 +537,15 @@ class RewritingFinder:
 
     def package_of(self, path: str, module: str, is_package: bool = False) -> "Optional[_Package]":
         """The project of the module MODULE at PATH: its top-level package
-        (the directory that many levels above PATH), or None for a module
-        outside any package (a project of one module)."""
+        (the directory that many levels above PATH); for a top-level module,
+        the top-level modules of its directory; None: a project of one
+        module (a file not laid out as its name says)."""
         depth = module.count(".") - (0 if is_package else 1)
-        if depth < 0:
-            return None
         # str methods, not os.path: this runs for every module, cached or not
         sep = os.sep
         top = path.rpartition(sep)[0]
+        if depth < 0:
+            return self._flat_of(top, path, module)
         for _ in range(depth):
             top = top.rpartition(sep)[0]
         if top.rpartition(sep)[2] != module.partition(".")[0]:
@@ -552,6 +555,24 @@ class RewritingFinder:
             with self._lock:
                 package = self._packages.setdefault(top, _Package(top, self._ext))
         return package
+
+    def _flat_of(self, top: str, path: str, module: str) -> "Optional[_Package]":
+        """The project of a top-level module: the top-level modules of its
+        directory (app.py beside clients.py and models.py), named as
+        sst-rewrite names them when run on that directory; None (a project
+        of one) when the directory is itself a package or the file is not
+        named as the module."""
+        if path.rpartition(os.sep)[2].partition(".")[0] != module:
+            return None
+        key = "\0" + top     # never a package's directory
+        try:
+            return self._packages[key]
+        except KeyError:
+            pass
+        flat = None if os.path.isfile(os.path.join(top or os.sep, "__init__.py")) else \
+            _Package(top or os.sep, self._ext, flat=True)
+        with self._lock:
+            return self._packages.setdefault(key, flat)
 
     def _project(self, package: "_Package") -> "Any":
         """PACKAGE's project handle, built at the first call (None if it

@@ -406,7 +406,7 @@ class ProjectTests(HookCase):
                 compared = []
                 for rel, (name, is_package) in cli_names(tree).items():
                     if "." not in name and not is_package:
-                        continue    # a top-level module is a project of its own for the hook
+                        continue    # a top-level module's project is the top-level modules beside it
                     path = os.path.join(tree, rel)
                     with open(path, "rb") as f:
                         source = f.read()
@@ -424,6 +424,40 @@ class ProjectTests(HookCase):
                                                    is_package, "standard")[1]
                 with open(os.path.join(out, cross), "rb") as f:
                     self.assertNotEqual(alone, f.read())
+
+    def test_a_top_level_module_is_rewritten_with_the_modules_beside_it(self):
+        # a flat layout: app.py uses the client clients.py makes, no package
+        from sst_runtime import _sst
+        from sst_runtime._hook import RewritingFinder
+        flat = os.path.join(self.tmp, "flat")
+        files = {"clients.py": "import requests\n\nhttp = requests.Session()\n",
+                 "app.py": "from clients import http\n\n\ndef send(email):\n"
+                           "    return http.post('https://crm.example/v1', json={'email': email})\n",
+                 "tools/__init__.py": "", "tools/fmt.py": "def fmt(name):\n    return name.title()\n"}
+        for rel, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(flat, rel)), exist_ok=True)
+            with open(os.path.join(flat, rel), "w", encoding="utf-8") as f:
+                f.write(text)
+        self.assertEqual(_sst.package_files(flat, flat=True)[1].split("\0"), ["app.py", "clients.py"])
+        out = os.path.join(self.tmp, "flat-out")
+        run = subprocess.run([REWRITER, flat, "-o", out, "-q", "--no-config"], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        finder = RewritingFinder()
+        for rel in ("app.py", "clients.py"):
+            with open(os.path.join(flat, rel), "rb") as f:
+                source = f.read()
+            with open(os.path.join(out, rel), "rb") as f:
+                want = f.read()
+            self.assertEqual(finder.rewrite(source, os.path.join(flat, rel), rel[:-3])[1], want, rel)
+        self.assertEqual(finder.stats()["projects"], 1)
+        # the call is wrapped only with clients.py known: alone, app.py is rewritten otherwise
+        with open(os.path.join(out, "app.py"), "rb") as f:
+            cli = f.read()
+        self.assertIn(b'__sst__.external("requests.Session().post", http.post', cli)
+        with open(os.path.join(flat, "app.py"), "rb") as f:
+            alone = finder._ext.rewrite_source(finder.catalog(), f.read(), os.path.join(flat, "app.py"), "app",
+                                               False, "standard")[1]
+        self.assertNotEqual(alone, cli)
 
     IMPORT = reporting(SHAPE_SOURCE + "import shop.notify\n", '"wrapped": repr(shape(shop.notify.ping.__code__))')
 
@@ -631,7 +665,8 @@ print(json.dumps({{"was_loaded": was_loaded, "first": first, "asked": asked.stat
         self.assertFalse(got["was_loaded"])
         self.assertEqual(got["bound"], [False, False, True, True, False])
         self.assertEqual(got["first"], stats(rewrites=2, writes=2, projects=1))
-        self.assertEqual(got["asked"], stats(rewrites=1, writes=1))   # a top-level module: a project of one
+        # a top-level module: the project of the top-level modules beside it
+        self.assertEqual(got["asked"], stats(rewrites=1, writes=1, projects=1))
         self.assertEqual((got["runtime"], got["colorsys"]), ("None", "None"))
         self.assertEqual((got["removed"], got["hooks"]), (True, []))
         ours = [n for n in os.listdir(os.path.join(site, "__pycache__")) if "-sst-" in n]

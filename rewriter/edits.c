@@ -22,6 +22,31 @@ int sst_edits_add(sst_edits *e, size_t offset, const char *text, size_t len, uns
     return 0;
 }
 
+/* A byte of a keyword or ASCII name: letters, digits, '_'. (Injected text
+ * meets a name only at keywords, `return-x`, and a BOM is no name.) */
+static int name_byte(unsigned char c)
+{
+    return c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* TEXT (LEN bytes, malloc'ed) with a space before and/or after it; frees
+ * TEXT. NULL when out of memory. */
+static char *pad(char *text, size_t *len, int before, int after)
+{
+    char *t = malloc(*len + 3);
+    if (t) {
+        size_t n = 0;
+        if (before) t[n++] = ' ';
+        memcpy(t + n, text, *len);
+        n += *len;
+        if (after) t[n++] = ' ';
+        t[n] = 0;
+        *len = n;
+    }
+    free(text);
+    return t;
+}
+
 int sst_edits_apply(const sst_edits *e, const sst_source *src, char **out, size_t *out_len,
                     sst_insertion **ins_out, sst_error *err)
 {
@@ -43,7 +68,7 @@ int sst_edits_apply(const sst_edits *e, const sst_source *src, char **out, size_
             sst_error_set(err, rc, NULL, 0, "inserted text is not representable in %s", src->encoding);
             goto done;
         }
-        total += lens[i];
+        total += lens[i] + 2;   /* room for the spaces below */
     }
     buf = malloc(total + 1);
     if (!buf) goto done;
@@ -52,6 +77,16 @@ int sst_edits_apply(const sst_edits *e, const sst_source *src, char **out, size_
         size_t at = sst_source_offset(src, e->v[i].offset);
         memcpy(buf + o, src->bytes + from, at - from);
         o += at - from;
+        /* Text that starts or ends a name must not run into the name or
+         * keyword beside it (`match-x:`, `return-x`): a space between. The
+         * next insertion at the same offset sees this text's end as its
+         * neighbour; the space is part of the insertion. */
+        if (lens[i]) {
+            int before = o && name_byte((unsigned char)buf[o - 1]) && name_byte((unsigned char)texts[i][0]);
+            int after = (i + 1 == e->n || sst_source_offset(src, e->v[i + 1].offset) != at) && at < src->len &&
+                        name_byte((unsigned char)src->bytes[at]) && name_byte((unsigned char)texts[i][lens[i] - 1]);
+            if ((before || after) && !(texts[i] = pad(texts[i], &lens[i], before, after))) goto done;
+        }
         memcpy(buf + o, texts[i], lens[i]);
         ins[i] = (sst_insertion){at, texts[i], lens[i], e->v[i].site};
         texts[i] = NULL;

@@ -50,20 +50,20 @@ static void test_in_order(void)
     sst_error err = {0};
     CU_ASSERT_FATAL(sst_source_load(&src, bytes, 8, &err) == 0);
     sst_edits e = {0};
-    add(&e, 0, "X", 1);
-    add(&e, 3, "Y", 2);
+    add(&e, 0, "<", 1);
+    add(&e, 3, ">", 2);
     add(&e, 5, "[mid]", 3);
-    add(&e, 8, "Z", 4);
+    add(&e, 8, "!", 4);
     EXPECT_INT(e.n, 4);
     EXPECT_INT(e.out_of_order, 0);
     applied a;
     apply(&a, &e, &src);
     EXPECT_INT(a.rc, 0);
-    EXPECT_MEM(a.out, a.out_len, "XabcY\nd[mid]ef\nZ", 16);
+    EXPECT_MEM(a.out, a.out_len, "<abc>\nd[mid]ef\n!", 16);
     if (a.out) EXPECT_INT(a.out[a.out_len], 0); /* terminated */
     if (!a.rc) {
         static const size_t offsets[] = {0, 3, 5, 8};
-        static const char *const texts[] = {"X", "Y", "[mid]", "Z"};
+        static const char *const texts[] = {"<", ">", "[mid]", "!"};
         for (unsigned i = 0; i < 4; i++) {
             EXPECT_INT(a.ins[i].offset, offsets[i]);
             EXPECT_MEM(a.ins[i].text, a.ins[i].len, texts[i], strlen(texts[i]));
@@ -168,6 +168,35 @@ static void test_nothing_to_apply(void)
     sst_source_free(&src);
 }
 
+/* Inserted text never joins a keyword or name beside it (`return-x`,
+ * `match-x:`): a space goes between, as part of the insertion; two
+ * insertions at one offset are kept apart too. A BOM is no name. */
+static void test_names_never_join(void)
+{
+    const char bytes[] = "return-x\ny = a\nz = b\n";
+    sst_source src;
+    sst_error err = {0};
+    CU_ASSERT_FATAL(sst_source_load(&src, bytes, 21, &err) == 0);
+    sst_edits e = {0};
+    add(&e, 6, "f(", 1);    /* after "return", before "-" */
+    add(&e, 8, ")", 2);
+    add(&e, 13, "g", 3);    /* before "a", then another insertion: " h(" keeps them apart */
+    add(&e, 13, "h(", 4);
+    add(&e, 14, ")", 5);
+    add(&e, 19, "q", 6);    /* before "b": a space after it */
+    applied a;
+    apply(&a, &e, &src);
+    EXPECT_INT(a.rc, 0);
+    EXPECT_MEM(a.out, a.out_len, "return f(-x)\ny = g h(a)\nz = q b\n", 32);
+    if (!a.rc) {
+        static const char *const texts[] = {" f(", ")", "g", " h(", ")", "q "};
+        for (unsigned i = 0; i < 6; i++) EXPECT_MEM(a.ins[i].text, a.ins[i].len, texts[i], strlen(texts[i]));
+    }
+    applied_free(&a);
+    sst_edits_free(&e);
+    sst_source_free(&src);
+}
+
 /* After a BOM the parsed text starts at byte 3: text offset 0 is byte 3. */
 static void test_bom_offsets(void)
 {
@@ -177,11 +206,11 @@ static void test_bom_offsets(void)
     CU_ASSERT_FATAL(sst_source_load(&src, bytes, 9, &err) == 0);
     sst_edits e = {0};
     add(&e, 0, "A; ", 1);
-    add(&e, 4, "B", 2);
+    add(&e, 4, "+", 2);
     applied a;
     apply(&a, &e, &src);
     EXPECT_INT(a.rc, 0);
-    EXPECT_MEM(a.out, a.out_len, "\xef\xbb\xbf" "A; x = B1\n", 13);
+    EXPECT_MEM(a.out, a.out_len, "\xef\xbb\xbf" "A; x = +1\n", 13);
     if (!a.rc) {
         EXPECT_INT(a.ins[0].offset, 3);
         EXPECT_INT(a.ins[1].offset, 7);
@@ -282,6 +311,7 @@ int main(void)
         {"same_offset_order", test_same_offset_order},
         {"out_of_order", test_out_of_order},
         {"nothing_to_apply", test_nothing_to_apply},
+        {"names_never_join", test_names_never_join},
         {"bom_offsets", test_bom_offsets},
         {"latin1_offsets", test_latin1_offsets},
         {"latin1_unrepresentable", test_latin1_unrepresentable},

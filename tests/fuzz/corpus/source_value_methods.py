@@ -1,11 +1,13 @@
+import logging
+
+import requests
 from flask import request
 
+log = logging.getLogger(__name__)
 
-def signup():
-    email = request.form["email"].strip().lower()
-    name = request.form.get("name", "").strip()
-    tags = request.args.get("tags", "").split(",")
-    nick = request.form["nick"].replace(" ", request.args["sep"])
-    first = request.form["full_name"].partition(" ")[0]
-    admin = request.form["role"].startswith("admin")
-    return email, name, tags, nick, first, admin
+
+def search():
+    terms = request.args.get("q", "").strip().split(",")
+    who = request.form["email"].lower().removesuffix(".invalid")
+    log.info("search by %s", who.encode().decode())
+    return requests.post("https://api.example/v1", json={"terms": terms, "by": request.json.get("name").title()})

@@ -36,6 +36,21 @@ def events() -> List[Dict[str, Any]]:
     return [stable(e) for e in rt.events()]
 
 
+def here() -> int:
+    """The caller's line."""
+    return sys._getframe(1).f_lineno
+
+
+def fresh(text: str) -> str:
+    """An equal str that no constant or cache shares."""
+    return (text + "!")[:-1]
+
+
+def qualname() -> str:
+    """The caller's qualified name, as events give it."""
+    return sys._getframe(1).f_code.co_qualname
+
+
 def origin(kind: str, source: Any, key: Any, file: Any, line: int) -> Dict[str, Any]:
     return {"kind": kind, "source": source, "key": key, "file": file, "line": line}
 

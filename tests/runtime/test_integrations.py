@@ -21,19 +21,11 @@ import wsgiref.util
 import flask
 import requests
 
-from rtsupport import RuntimeCase, events, origin, rt
+from rtsupport import RuntimeCase, events, fresh, here, origin, rt
 from sst_runtime import integrations
 
 FILE = __file__
 HEX_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def here() -> int:
-    return sys._getframe(1).f_lineno
-
-
-def fresh(text: str) -> str:
-    return (text + "!")[:-1]
 
 
 def noop(*args, **kwargs):

@@ -14,14 +14,10 @@ import textwrap
 import threading
 import unittest
 
-from rtsupport import PYTHON_DIR, RuntimeCase, rt
+from rtsupport import PYTHON_DIR, RuntimeCase, fresh, rt
 
 THREADS = 8
 PER_THREAD = 10000
-
-
-def fresh(text: str) -> str:
-    return (text + "!")[:-1]
 
 
 def noop(*args, **kwargs):

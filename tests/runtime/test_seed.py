@@ -2,20 +2,11 @@
 track_data_operation, with exact tags and events."""
 from __future__ import annotations
 
-import sys
 import unittest
 
-from rtsupport import RuntimeCase, events, origin, rt
+from rtsupport import RuntimeCase, events, fresh, here, origin, rt
 
 FILE = __file__
-
-
-def here() -> int:
-    return sys._getframe(1).f_lineno
-
-
-def fresh(text: str) -> str:
-    return (text + "!")[:-1]
 
 
 def tags(value):

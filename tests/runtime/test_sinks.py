@@ -6,26 +6,13 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 import tempfile
 import traceback
 import unittest
 
-from rtsupport import RuntimeCase, events, origin, rt
+from rtsupport import RuntimeCase, events, fresh, here, origin, qualname, rt
 
 FILE = __file__
-
-
-def here() -> int:
-    return sys._getframe(1).f_lineno
-
-
-def fresh(text: str) -> str:
-    return (text + "!")[:-1]
-
-
-def qualname() -> str:
-    return sys._getframe(1).f_code.co_qualname
 
 
 class Responses:

@@ -11,19 +11,10 @@ import threading
 import unittest
 import weakref
 
-from rtsupport import RuntimeCase, rt
+from rtsupport import RuntimeCase, fresh, here, rt
 
 FILE = __file__
 CONSTANT_TEXT = "a constant with spaces, never interned"
-
-
-def here() -> int:
-    return sys._getframe(1).f_lineno
-
-
-def fresh(text: str) -> str:
-    """An equal str that no constant or cache shares."""
-    return (text + "!")[:-1]
 
 
 def O(kind, source, key, file, line):  # noqa: N802 - reads like the record it builds

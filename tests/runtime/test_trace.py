@@ -35,25 +35,13 @@ import urllib.request
 from typing import Any, Dict, List, Optional, Tuple
 from unittest import mock
 
-from rtsupport import HERE, PYTHON_DIR, RuntimeCase, events, origin, rt
+from rtsupport import HERE, PYTHON_DIR, RuntimeCase, events, fresh, here, origin, qualname, rt
 
 import requests  # noqa: E402  (after rtsupport: the package path is set up)
 import sst_runtime.trace as trace  # noqa: E402
 
 FILE = __file__
 REWRITER = os.environ.get("SST_REWRITE", os.path.join(HERE, "..", "..", "build", "bin", "sst-rewrite"))
-
-
-def here() -> int:
-    return sys._getframe(1).f_lineno
-
-
-def fresh(text: str) -> str:
-    return (text + "!")[:-1]
-
-
-def qualname() -> str:
-    return sys._getframe(1).f_code.co_qualname
 
 
 # Where the tracer's frame-evaluation function is: ("tracer", None) when it

@@ -6,8 +6,6 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,8 @@
 #include <xxhash.h>
 
 #include <sst/rewrite.h>
+
+#include "cli.h"   /* sst-rewrite's walk of a tree */
 
 #define CATALOG_CAPSULE "sst_runtime._sst.rewriter_catalog"
 #define PROJECT_CAPSULE "sst_runtime._sst.rewriter_project"
@@ -105,179 +105,66 @@ static PyObject *insertions_tuple(const sst_result *r)
 
 /* ---- the files of a package ------------------------------------------------ */
 
-/* Directory names sst-rewrite never enters (rewriter/cli/walk.c). */
-static const char *const skip_dirs[] = {"__pycache__", ".git", ".hg", ".svn", "node_modules", NULL};
-
-typedef struct scan_file {
-    char *rel;           /* under the package directory, '/'-separated */
-    int64_t stamp[2];    /* size, modification time in ns */
-} scan_file;
-
-typedef struct scan {
-    const char *real_top;
-    scan_file *files;
-    size_t nfiles, cap;
-    struct stat *dirs;   /* the directories being walked, to stop symlink loops */
-    size_t ndirs, capdirs;
-    int flat;            /* the directory's own files only: no subdirectory */
-    int oom;
-} scan;
-
-static int is_python_name(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 3 && !strcmp(name + n - 3, ".py")) || (n > 4 && !strcmp(name + n - 4, ".pyw"));
-}
-
-/* Whether the symlink PATH resolves inside the package directory. */
-static int link_inside(const scan *sc, const char *path)
-{
-    char *real = realpath(path, NULL);
-    if (!real) return 0;
-    size_t n = strlen(sc->real_top);
-    int in = !strncmp(real, sc->real_top, n) && (real[n] == '\0' || real[n] == '/');
-    free(real);
-    return in;
-}
-
-static void scan_add(scan *sc, const char *rel, const struct stat *st)
-{
-    if (sc->nfiles == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 64;
-        scan_file *f = realloc(sc->files, cap * sizeof *f);
-        if (!f) {
-            sc->oom = 1;
-            return;
-        }
-        sc->files = f;
-        sc->cap = cap;
-    }
-    scan_file *f = &sc->files[sc->nfiles];
-    if (!(f->rel = strdup(rel))) {
-        sc->oom = 1;
-        return;
-    }
-    f->stamp[0] = (int64_t)st->st_size;
-    f->stamp[1] = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    sc->nfiles++;
-}
-
-static void scan_dir(scan *sc, const char *dir, const char *rel_dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *de;
-    while (!sc->oom && (de = readdir(d))) {
-        const char *name = de->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
-        char path[PATH_MAX], rel[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
-            snprintf(rel, sizeof rel, "%s%s", rel_dir, name) >= (int)sizeof rel)
-            continue;
-        struct stat st;
-        if (de->d_type != DT_REG && de->d_type != DT_DIR && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
-            continue;
-        if (de->d_type == DT_REG && !is_python_name(name)) continue;
-        if (fstatat(dirfd(d), name, &st, 0)) continue;   /* relative: one component to resolve */
-        int link = de->d_type == DT_LNK;
-        if (de->d_type == DT_UNKNOWN) {
-            struct stat lst;
-            link = !fstatat(dirfd(d), name, &lst, AT_SYMLINK_NOFOLLOW) && S_ISLNK(lst.st_mode);
-        }
-        if (link && !link_inside(sc, path)) continue;     /* a symlink out of the tree */
-        if (S_ISREG(st.st_mode)) {
-            if (is_python_name(name)) scan_add(sc, rel, &st);
-            continue;
-        }
-        if (!S_ISDIR(st.st_mode) || sc->flat) continue;
-        int skip = 0;
-        for (const char *const *s = skip_dirs; *s && !skip; s++) skip = !strcmp(name, *s);
-        for (size_t i = 0; i < sc->ndirs && !skip; i++)   /* a symlink loop: a directory that holds it */
-            skip = sc->dirs[i].st_dev == st.st_dev && sc->dirs[i].st_ino == st.st_ino;
-        char venv[PATH_MAX + 16];
-        struct stat vst;
-        snprintf(venv, sizeof venv, "%s/pyvenv.cfg", path);
-        if (skip || !lstat(venv, &vst)) continue;   /* a virtualenv */
-        if (sc->ndirs == sc->capdirs) {
-            size_t cap = sc->capdirs ? sc->capdirs * 2 : 16;
-            struct stat *dirs = realloc(sc->dirs, cap * sizeof *dirs);
-            if (!dirs) {
-                sc->oom = 1;
-                break;
-            }
-            sc->dirs = dirs;
-            sc->capdirs = cap;
-        }
-        sc->dirs[sc->ndirs++] = st;
-        char sub[PATH_MAX + 1];
-        snprintf(sub, sizeof sub, "%s/", rel);
-        scan_dir(sc, path, sub);
-        sc->ndirs--;
-    }
-    closedir(d);
-}
-
-static int cmp_scan_files(const void *a, const void *b)
-{
-    return strcmp(((const scan_file *)a)->rel, ((const scan_file *)b)->rel);
-}
-
-/* package_files(top, flat=False) -> (stamp, "rel\0rel...") */
+/* package_files(top, flat=False) -> (stamp, "rel\0rel..."): sst-rewrite's
+ * own walk (rewriter/cli/walk.c) of TOP. */
 static PyObject *hook_package_files(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"top", "flat", NULL};
     PyObject *top = NULL, *rels = NULL, *result = NULL;
-    scan sc = {0};
-    char *real_top = NULL;
+    sst_walk walk = {0};
+    sst_walk_options options = {0};
+    sst_error err = {0};
     uint64_t stamp = 0;
+    int rc = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|p:package_files", kwlist, PyUnicode_FSConverter, &top,
-                                     &sc.flat))
+                                     &options.flat))
         return NULL;
     const char *dir = PyBytes_AS_STRING(top);
     Py_BEGIN_ALLOW_THREADS
-    struct stat st;
-    if ((real_top = realpath(dir, NULL)) && !stat(dir, &st) && (sc.dirs = malloc(16 * sizeof *sc.dirs))) {
-        sc.real_top = real_top;
-        sc.dirs[0] = st;
-        sc.ndirs = 1;
-        sc.capdirs = 16;
-        scan_dir(&sc, dir, "");
-        if (sc.nfiles) qsort(sc.files, sc.nfiles, sizeof *sc.files, cmp_scan_files);
-        /* what names the modules get: whether the directory above is a package too */
-        char parent_init[PATH_MAX + 16];
-        struct stat pst;
-        snprintf(parent_init, sizeof parent_init, "%s/../__init__.py", dir);
-        int parent_package = !stat(parent_init, &pst) && S_ISREG(pst.st_mode);
-        XXH3_state_t *h = XXH3_createState();
-        if (h) {
-            XXH3_64bits_reset(h);
-            XXH3_64bits_update(h, &parent_package, sizeof parent_package);
-            for (size_t i = 0; i < sc.nfiles; i++) {
-                XXH3_64bits_update(h, sc.files[i].rel, strlen(sc.files[i].rel) + 1);
-                XXH3_64bits_update(h, sc.files[i].stamp, sizeof sc.files[i].stamp);
-            }
-            stamp = XXH3_64bits_digest(h);
-            XXH3_freeState(h);
-        } else {
-            sc.oom = 1;
+    /* a directory that is not there: no file (SST_EINVAL) */
+    rc = sst_walk_add(&walk, dir, &options, &err);
+    if (rc == 0) rc = sst_walk_finish(&walk, &err);
+    if (rc == SST_EINVAL) rc = 0;
+    /* what names the modules get: whether the directory above is a package too */
+    char parent_init[PATH_MAX + 16];
+    struct stat pst;
+    snprintf(parent_init, sizeof parent_init, "%s/../__init__.py", dir);
+    int parent_package = !stat(parent_init, &pst) && S_ISREG(pst.st_mode);
+    XXH3_state_t *h = rc ? NULL : XXH3_createState();
+    if (h) {
+        XXH3_64bits_reset(h);
+        XXH3_64bits_update(h, &parent_package, sizeof parent_package);
+        for (size_t i = 0; i < walk.nfiles; i++) {
+            const sst_walk_file *f = &walk.files[i];
+            if (!f->python) continue;
+            int64_t st[2] = {f->size, f->mtime_ns};
+            XXH3_64bits_update(h, f->rel, strlen(f->rel) + 1);
+            XXH3_64bits_update(h, st, sizeof st);
         }
+        stamp = XXH3_64bits_digest(h);
+        XXH3_freeState(h);
+    } else if (!rc) {
+        rc = SST_ENOMEM;
     }
     Py_END_ALLOW_THREADS
-    if (sc.oom) {
-        PyErr_NoMemory();
+    if (rc) {
+        if (rc == SST_ENOMEM) PyErr_NoMemory();
+        else PyErr_Format(PyExc_RuntimeError, "%s: %s", dir, err.message);
         goto done;
     }
     /* the names as one string, NUL-separated: split only if the project is built */
     size_t total = 0;
-    for (size_t i = 0; i < sc.nfiles; i++) total += strlen(sc.files[i].rel) + 1;
+    for (size_t i = 0; i < walk.nfiles; i++)
+        if (walk.files[i].python) total += strlen(walk.files[i].rel) + 1;
     char *joined = malloc(total + 1), *p = joined;
     if (!joined) {
         PyErr_NoMemory();
         goto done;
     }
-    for (size_t i = 0; i < sc.nfiles; i++) {
-        size_t n = strlen(sc.files[i].rel);
-        memcpy(p, sc.files[i].rel, n);
+    for (size_t i = 0; i < walk.nfiles; i++) {
+        if (!walk.files[i].python) continue;
+        size_t n = strlen(walk.files[i].rel);
+        memcpy(p, walk.files[i].rel, n);
         p += n;
         *p++ = 0;
     }
@@ -285,10 +172,7 @@ static PyObject *hook_package_files(PyObject *module, PyObject *args, PyObject *
     free(joined);
     if (rels) result = Py_BuildValue("(y#O)", (const char *)&stamp, (Py_ssize_t)sizeof stamp, rels);
 done:
-    for (size_t i = 0; i < sc.nfiles; i++) free(sc.files[i].rel);
-    free(sc.files);
-    free(sc.dirs);
-    free(real_top);
+    sst_walk_free(&walk);
     Py_XDECREF(rels);
     Py_DECREF(top);
     return result;

@@ -164,11 +164,12 @@ class BuildPy(build_py):
 
 extension = Extension(
     "sst_runtime._sst",
-    sources=[os.path.join("runtime", s) for s in runtime_sources()]
+    # (runtime sources may lie elsewhere in the tree: ../rewriter/cli/walk.c)
+    sources=[os.path.normpath(os.path.join("runtime", s)) for s in runtime_sources()]
     + [os.path.join("runtime", "detect", s) for s in library_sources(os.path.join(DETECT, "CMakeLists.txt"),
                                                                       "sst_detect")]
     + [os.path.join("rewriter", s) for s in core_sources()],
-    include_dirs=[HERE, DETECT, os.path.join(REWRITER, "include"), REWRITER],
+    include_dirs=[HERE, DETECT, os.path.join(REWRITER, "include"), REWRITER, os.path.join(REWRITER, "cli")],
     libraries=["pcre2-8", "xxhash", "tree-sitter", "pthread"],
     extra_compile_args=["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
 )

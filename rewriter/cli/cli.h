@@ -80,6 +80,8 @@ typedef struct sst_walk_file {
     char *rel;        /* path under OUT, '/'-separated, never absolute, no "." or ".." */
     mode_t mode;      /* permission bits of the source (mode & 0777) */
     int python;       /* a .py or .pyw file: rewritten; anything else is copied */
+    int64_t size;     /* size and modification time (ns) when walked: the */
+    int64_t mtime_ns; /* import hook's stamp of a package (runtime/hook.c) */
 } sst_walk_file;
 
 typedef enum { SST_NOTE_INFO = 0, SST_NOTE_WARNING, SST_NOTE_ERROR } sst_note_level;
@@ -105,6 +107,7 @@ typedef struct sst_walk_options {
     int skip_out;                  /* OUT exists: skip the directory with this identity */
     dev_t out_dev;
     ino_t out_ino;
+    int flat;                      /* a SRC directory's own files only: no subdirectory */
 } sst_walk_options;
 
 /* Adds the files of one SRC argument. A missing SRC or one that is neither a

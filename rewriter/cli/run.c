@@ -871,7 +871,7 @@ static int run_all(cli_options *o)
     run r = { .o = o };
 
     /* ---- checks that make a usage error: nothing is written before them */
-    sst_walk_options wopts = { o->excludes, o->nexcludes, 0, 0, 0 };
+    sst_walk_options wopts = { .excludes = o->excludes, .nexcludes = o->nexcludes };
     if (tree) {
         struct stat st;
         if (stat(tree, &st) == 0) {

@@ -84,7 +84,7 @@ static int add_note(sst_walk *walk, sst_note_level level, const char *path, cons
     return 0;
 }
 
-static int add_file(sst_walk *walk, const char *src, const char *rel, mode_t mode)
+static int add_file(sst_walk *walk, const char *src, const char *rel, const struct stat *st)
 {
     if (walk->nfiles == walk->capfiles) {
         size_t cap = walk->capfiles ? walk->capfiles * 2 : 64;
@@ -101,7 +101,9 @@ static int add_file(sst_walk *walk, const char *src, const char *rel, mode_t mod
         free(f->rel);
         return SST_ENOMEM;
     }
-    f->mode = mode & 0777;
+    f->mode = st->st_mode & 0777;
+    f->size = (int64_t)st->st_size;
+    f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
     const char *base = strrchr(rel, '/');
     f->python = is_python(base ? base + 1 : rel);
     walk->nfiles++;
@@ -196,6 +198,7 @@ static int visit(walker *w, const char *path, const char *rel, const char *name,
             return add_note(walk, SST_NOTE_ERROR, path, "cannot read: %s", strerror(errno));
     }
     if (S_ISDIR(st.st_mode)) {
+        if (w->options->flat) return 0;
         if (w->options->skip_out && st.st_dev == w->options->out_dev &&
             st.st_ino == w->options->out_ino)
             return add_note(walk, SST_NOTE_INFO, path, "skipped (the output directory)");
@@ -215,7 +218,7 @@ static int visit(walker *w, const char *path, const char *rel, const char *name,
         w->depth--;
         return rc;
     }
-    if (S_ISREG(st.st_mode)) return add_file(walk, path, rel, st.st_mode);
+    if (S_ISREG(st.st_mode)) return add_file(walk, path, rel, &st);
     return add_note(walk, SST_NOTE_WARNING, path, "not a regular file or directory; skipped");
 }
 
@@ -277,7 +280,7 @@ int sst_walk_add(sst_walk *walk, const char *src, const sst_walk_options *option
     if (S_ISREG(st.st_mode)) {
         const char *base = strrchr(path, '/');
         base = base ? base + 1 : path;
-        rc = add_file(walk, path, base, st.st_mode);
+        rc = add_file(walk, path, base, &st);
         goto done;
     }
     if (!S_ISDIR(st.st_mode)) {

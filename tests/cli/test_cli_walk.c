@@ -73,7 +73,8 @@ static void test_tree(void)
     struct stat st;
     CU_ASSERT_EQUAL_FATAL(stat(out, &st), 0);
     const char *excludes[] = { "*_pb2.py", "tests", "docs/build" };
-    sst_walk_options opts = { excludes, 3, 1, st.st_dev, st.st_ino };
+    sst_walk_options opts = {
+        .excludes = excludes, .nexcludes = 3, .skip_out = 1, .out_dev = st.st_dev, .out_ino = st.st_ino};
     sst_walk w = {0};
     sst_error err = {0};
     CU_ASSERT_EQUAL_FATAL(sst_walk_add(&w, src, &opts, &err), 0);
@@ -163,7 +164,7 @@ static void test_tree(void)
 
 static void test_out_not_skipped_when_not_given(void)
 {
-    sst_walk_options opts = { NULL, 0, 0, 0, 0 };
+    sst_walk_options opts = {0};
     sst_walk w = {0};
     sst_error err = {0};
     char dir[4200];
@@ -177,7 +178,7 @@ static void test_out_not_skipped_when_not_given(void)
 
 static void test_file_src_and_collisions(void)
 {
-    sst_walk_options opts = { NULL, 0, 0, 0, 0 };
+    sst_walk_options opts = {0};
     sst_walk w = {0};
     sst_error err = {0};
     char a[4200], b[4200];
@@ -218,7 +219,7 @@ static void test_file_src_and_collisions(void)
 
 static void test_missing_src(void)
 {
-    sst_walk_options opts = { NULL, 0, 0, 0, 0 };
+    sst_walk_options opts = {0};
     sst_walk w = {0};
     sst_error err = {0};
     char a[4200];
